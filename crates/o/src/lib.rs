@@ -1,0 +1,1 @@
+//! O, a K dialect with a preemptible continuation-passing interpreter.
