@@ -1,0 +1,474 @@
+//! `TimerWheel`: a hierarchical hashed timer wheel for oneshot timers.
+//!
+//! # Time
+//!
+//! Time is an integer count of *ticks* (`u64`) chosen by the caller: the
+//! kernel uses one tick per microsecond or per TSC-derived unit, and
+//! converts durations to ticks rounding *up* ([`ticks_ceil`]), so a timer
+//! never fires before the instant it was asked for. The wheel never reads
+//! a clock: [`TimerWheel::poll`] and [`TimerWheel::advance`] are told `now`.
+//!
+//! **Resolution** is one tick: a deadline is a tick number, all timers of
+//! one tick are due together. **Lateness**: a timer with deadline `d` is
+//! returned by the first `poll(now)` with `now >= d`; the wheel adds no
+//! delay of its own (higher levels cascade exactly, not to a coarser
+//! slot), so the worst-case lateness is the rounding to ticks (< 1 tick)
+//! plus the caller's polling interval. A deadline already in the past
+//! when inserted fires at the next poll.
+//!
+//! # Structure
+//!
+//! Eleven levels of 64 slots (6 bits each, 66 bits: the whole `u64` range,
+//! so no overflow list and no clamping). A timer is placed at the level of
+//! the highest 6-bit digit in which its deadline differs from the wheel's
+//! current tick, in the slot named by that digit; each level keeps a
+//! 64-bit occupancy bitmap, so finding the next due slot is one rotate and
+//! one `trailing_zeros` per level, never a walk over empty ticks. When a
+//! slot of a higher level comes due, its timers are re-placed (cascaded)
+//! relative to the slot's start, which puts each at a strictly lower
+//! level; a timer cascades at most ten times in its life, O(1). Level-0
+//! slots hold timers of exactly one tick and are spliced whole onto the
+//! *expired* list, from which `poll` returns them one by one.
+//!
+//! Slots are intrusive doubly linked lists threaded through one
+//! preallocated entry array, so insert and cancel are O(1) and nothing
+//! allocates after construction; memory is fixed by the capacity
+//! (about `40 + size_of::<T>()` bytes per timer).
+//!
+//! # Order and exactly-once
+//!
+//! `poll(now)` returns due timers in non-decreasing deadline order (ticks
+//! ascending; within one tick, insertion order is not guaranteed), each
+//! exactly once: a fired or cancelled timer's slot gets a new generation,
+//! so its [`TimerHandle`] goes stale and `cancel` reports [`StaleHandle`]
+//! instead of touching the timer that reused the slot. (Generations are 32
+//! bits: a handle held across 2^32 reuses of one slot could alias.)
+
+use crate::error::{CapacityError, Full, NIL, StaleHandle, check_capacity};
+
+const LEVEL_BITS: u32 = 6;
+const SLOTS: usize = 1 << LEVEL_BITS;
+/// Number of levels: 11 x 6 bits cover every `u64` deadline.
+pub const WHEEL_LEVELS: usize = 11;
+const LISTS: usize = WHEEL_LEVELS * SLOTS + 1;
+/// List id of the expired list (due timers not yet returned by `poll`).
+const EXPIRED: u16 = (WHEEL_LEVELS * SLOTS) as u16;
+/// List id of a free entry.
+const FREE: u16 = u16::MAX;
+
+/// Converts a duration in `unit`s (e.g. ns) to ticks of `tick` units,
+/// rounding up so that a timer never fires early. `None` when `tick` is 0.
+///
+/// ```
+/// assert_eq!(enso_sched::wheel::ticks_ceil(1_001, 1_000), Some(2));
+/// assert_eq!(enso_sched::wheel::ticks_ceil(1_000, 1_000), Some(1));
+/// ```
+pub fn ticks_ceil(duration: u64, tick: u64) -> Option<u64> {
+    if tick == 0 {
+        return None;
+    }
+    Some(duration / tick + u64::from(!duration.is_multiple_of(tick)))
+}
+
+/// Names one pending timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimerHandle {
+    index: u32,
+    generation: u32,
+}
+
+/// A timer returned by `poll`: its deadline, its value and its (now stale) handle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expired<T> {
+    /// The handle the timer had while pending (stale from now on).
+    pub handle: TimerHandle,
+    /// The deadline it was inserted with, in ticks.
+    pub deadline: u64,
+    /// Its value.
+    pub value: T,
+}
+
+struct Entry<T> {
+    value: Option<T>,
+    /// The deadline asked for (reported back).
+    deadline: u64,
+    /// Where it is placed: `max(deadline, tick at insert)`.
+    when: u64,
+    prev: u32,
+    next: u32,
+    generation: u32,
+    list: u16,
+}
+
+/// A hierarchical hashed timer wheel with a fixed capacity.
+///
+/// ```
+/// use enso_sched::TimerWheel;
+/// let mut w = TimerWheel::with_capacity(16).unwrap();
+/// let a = w.insert(100, "a").unwrap();
+/// let b = w.insert(5_000, "b").unwrap();
+/// w.insert(70, "c").unwrap();
+/// assert_eq!(w.cancel(a), Ok("a"));
+/// assert!(w.cancel(a).is_err()); // stale: already cancelled
+/// let fired: Vec<_> = w.advance(10_000).map(|e| (e.deadline, e.value)).collect();
+/// assert_eq!(fired, vec![(70, "c"), (5_000, "b")]);
+/// assert!(w.cancel(b).is_err()); // stale: already fired
+/// ```
+pub struct TimerWheel<T> {
+    entries: Box<[Entry<T>]>,
+    heads: Box<[u32]>,
+    tails: Box<[u32]>,
+    occupied: [u64; WHEEL_LEVELS],
+    elapsed: u64,
+    free: u32,
+    len: usize,
+}
+
+/// The next slot to process: `(level, slot, tick at which it starts)`.
+#[derive(Debug, Clone, Copy)]
+struct Expiration {
+    level: usize,
+    slot: usize,
+    deadline: u64,
+}
+
+impl<T> TimerWheel<T> {
+    /// A wheel for at most `capacity` pending timers, starting at tick 0.
+    pub fn with_capacity(capacity: usize) -> Result<Self, CapacityError> {
+        Self::starting_at(capacity, 0)
+    }
+
+    /// A wheel for at most `capacity` pending timers, starting at tick `now`.
+    pub fn starting_at(capacity: usize, now: u64) -> Result<Self, CapacityError> {
+        let n = check_capacity(capacity)?;
+        let entries = (0..n)
+            .map(|i| Entry {
+                value: None,
+                deadline: 0,
+                when: 0,
+                prev: NIL,
+                next: if i + 1 < n { i + 1 } else { NIL },
+                generation: 0,
+                list: FREE,
+            })
+            .collect();
+        Ok(Self {
+            entries,
+            heads: vec![NIL; LISTS].into_boxed_slice(),
+            tails: vec![NIL; LISTS].into_boxed_slice(),
+            occupied: [0; WHEEL_LEVELS],
+            elapsed: now,
+            free: 0,
+            len: 0,
+        })
+    }
+
+    /// Pending timers (including due ones not yet returned by `poll`).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when no timer is pending.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The fixed capacity.
+    pub fn capacity(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The wheel's current tick: the largest `now` it was polled with.
+    pub fn now(&self) -> u64 {
+        self.elapsed
+    }
+
+    /// Arms a timer for tick `deadline`. O(1).
+    ///
+    /// A deadline at or before the current tick fires at the next `poll`.
+    /// Fails with the value handed back when all `capacity` timers are pending.
+    pub fn insert(&mut self, deadline: u64, value: T) -> Result<TimerHandle, Full<T>> {
+        let index = self.free;
+        if index == NIL {
+            return Err(Full(value));
+        }
+        let when = deadline.max(self.elapsed);
+        let e = &mut self.entries[index as usize];
+        self.free = e.next;
+        e.value = Some(value);
+        e.deadline = deadline;
+        e.when = when;
+        let generation = e.generation;
+        self.place(index);
+        self.len += 1;
+        Ok(TimerHandle { index, generation })
+    }
+
+    /// Disarms a pending timer and returns its value. O(1).
+    ///
+    /// A handle whose timer already fired or was cancelled is `StaleHandle`.
+    pub fn cancel(&mut self, handle: TimerHandle) -> Result<T, StaleHandle> {
+        self.check(handle)?;
+        self.unlink(handle.index);
+        self.release(handle.index).ok_or(StaleHandle)
+    }
+
+    /// The deadline of a pending timer.
+    pub fn deadline_of(&self, handle: TimerHandle) -> Result<u64, StaleHandle> {
+        self.check(handle)
+            .map(|()| self.entries[handle.index as usize].deadline)
+    }
+
+    /// A lower bound on the tick at which the next timer is due: no `poll`
+    /// before it returns anything. Exact for timers within 64 ticks of
+    /// `now()`, the start of their slot otherwise. `None` when empty.
+    /// A parked core sleeps until this tick.
+    pub fn next_deadline(&self) -> Option<u64> {
+        if self.heads[EXPIRED as usize] != NIL {
+            return Some(self.elapsed);
+        }
+        self.next_expiration().map(|e| e.deadline)
+    }
+
+    /// Returns the next timer due at or before `now`, or `None` once every
+    /// due timer has been returned. Deadline order, each timer exactly once.
+    ///
+    /// Amortised O(1) per timer; `now` earlier than `self.now()` is treated
+    /// as `self.now()` (time never goes back).
+    pub fn poll(&mut self, now: u64) -> Option<Expired<T>> {
+        loop {
+            let head = self.heads[EXPIRED as usize];
+            if head != NIL {
+                let e = &self.entries[head as usize];
+                let handle = TimerHandle {
+                    index: head,
+                    generation: e.generation,
+                };
+                let deadline = e.deadline;
+                self.unlink(head);
+                let value = self.release(head)?;
+                return Some(Expired {
+                    handle,
+                    deadline,
+                    value,
+                });
+            }
+            match self.next_expiration() {
+                Some(exp) if exp.deadline <= now => self.process(exp),
+                _ => {
+                    self.elapsed = self.elapsed.max(now);
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// An iterator over every timer due at or before `now`, in deadline
+    /// order. Dropping it early leaves the rest for the next poll.
+    pub fn advance(&mut self, now: u64) -> Advance<'_, T> {
+        Advance { wheel: self, now }
+    }
+
+    fn check(&self, handle: TimerHandle) -> Result<(), StaleHandle> {
+        match self.entries.get(handle.index as usize) {
+            Some(e) if e.generation == handle.generation && e.list != FREE => Ok(()),
+            _ => Err(StaleHandle),
+        }
+    }
+
+    /// Moves the slot of `exp` on: level 0 to the expired list, higher levels down.
+    fn process(&mut self, exp: Expiration) {
+        self.elapsed = self.elapsed.max(exp.deadline);
+        let list = exp.level * SLOTS + exp.slot;
+        let mut index = self.heads[list];
+        self.heads[list] = NIL;
+        self.tails[list] = NIL;
+        self.occupied[exp.level] &= !(1u64 << exp.slot);
+        if exp.level == 0 {
+            self.splice_expired(list, index);
+            return;
+        }
+        while index != NIL {
+            let next = self.entries[index as usize].next;
+            self.place(index);
+            index = next;
+        }
+    }
+
+    /// Appends the detached chain starting at `first` (formerly `list`) to the expired list.
+    fn splice_expired(&mut self, _list: usize, first: u32) {
+        let mut index = first;
+        let mut last = NIL;
+        while index != NIL {
+            self.entries[index as usize].list = EXPIRED;
+            last = index;
+            index = self.entries[index as usize].next;
+        }
+        if first == NIL {
+            return;
+        }
+        let tail = self.tails[EXPIRED as usize];
+        if tail == NIL {
+            self.heads[EXPIRED as usize] = first;
+        } else {
+            self.entries[tail as usize].next = first;
+        }
+        self.entries[first as usize].prev = tail;
+        self.tails[EXPIRED as usize] = last;
+    }
+
+    fn next_expiration(&self) -> Option<Expiration> {
+        (0..WHEEL_LEVELS).find_map(|level| self.level_expiration(level))
+    }
+
+    fn level_expiration(&self, level: usize) -> Option<Expiration> {
+        let occupied = self.occupied[level];
+        if occupied == 0 {
+            return None;
+        }
+        let shift = LEVEL_BITS * level as u32;
+        let now_slot = ((self.elapsed >> shift) & (SLOTS as u64 - 1)) as u32;
+        let slot = (occupied.rotate_right(now_slot).trailing_zeros() + now_slot) as usize % SLOTS;
+        // Computed in u128: the top level's range (2^66) exceeds u64.
+        let level_range = 1u128 << (shift + LEVEL_BITS);
+        let level_start = u128::from(self.elapsed) & !(level_range - 1);
+        let deadline = level_start + ((slot as u128) << shift);
+        // Placement keeps every occupied slot at or after the current one,
+        // so `deadline` is at least `elapsed` and fits in u64.
+        Some(Expiration {
+            level,
+            slot,
+            deadline: u64::try_from(deadline).unwrap_or(u64::MAX),
+        })
+    }
+
+    /// Links entry `index` into the slot for its `when` relative to `elapsed`.
+    fn place(&mut self, index: u32) {
+        let when = self.entries[index as usize].when;
+        let masked = (self.elapsed ^ when) | (SLOTS as u64 - 1);
+        let significant = 63 - masked.leading_zeros();
+        let level = (significant / LEVEL_BITS) as usize;
+        let slot = ((when >> (LEVEL_BITS * level as u32)) & (SLOTS as u64 - 1)) as usize;
+        let list = level * SLOTS + slot;
+        let tail = self.tails[list];
+        {
+            let e = &mut self.entries[index as usize];
+            e.list = list as u16;
+            e.prev = tail;
+            e.next = NIL;
+        }
+        if tail == NIL {
+            self.heads[list] = index;
+            self.occupied[level] |= 1u64 << slot;
+        } else {
+            self.entries[tail as usize].next = index;
+        }
+        self.tails[list] = index;
+    }
+
+    fn unlink(&mut self, index: u32) {
+        let (prev, next, list) = {
+            let e = &self.entries[index as usize];
+            (e.prev, e.next, e.list as usize)
+        };
+        if prev == NIL {
+            self.heads[list] = next;
+        } else {
+            self.entries[prev as usize].next = next;
+        }
+        if next == NIL {
+            self.tails[list] = prev;
+        } else {
+            self.entries[next as usize].prev = prev;
+        }
+        if self.heads[list] == NIL && list != EXPIRED as usize {
+            self.occupied[list / SLOTS] &= !(1u64 << (list % SLOTS));
+        }
+    }
+
+    fn release(&mut self, index: u32) -> Option<T> {
+        let e = &mut self.entries[index as usize];
+        let value = e.value.take();
+        e.generation = e.generation.wrapping_add(1);
+        e.list = FREE;
+        e.prev = NIL;
+        e.next = self.free;
+        self.free = index;
+        self.len -= 1;
+        value
+    }
+}
+
+impl<T> core::fmt::Debug for TimerWheel<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TimerWheel")
+            .field("now", &self.elapsed)
+            .field("len", &self.len)
+            .field("capacity", &self.entries.len())
+            .finish()
+    }
+}
+
+/// Iterator returned by [`TimerWheel::advance`].
+pub struct Advance<'a, T> {
+    wheel: &'a mut TimerWheel<T>,
+    now: u64,
+}
+
+impl<T> Iterator for Advance<'_, T> {
+    type Item = Expired<T>;
+
+    fn next(&mut self) -> Option<Expired<T>> {
+        self.wheel.poll(self.now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cascades_across_levels_in_order() {
+        let mut w = TimerWheel::with_capacity(64).unwrap();
+        let deadlines = [
+            1u64,
+            63,
+            64,
+            65,
+            4095,
+            4096,
+            1 << 20,
+            (1 << 36) + 7,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        for (i, &d) in deadlines.iter().enumerate().rev() {
+            w.insert(d, i).unwrap();
+        }
+        let fired: Vec<u64> = w.advance(u64::MAX).map(|e| e.deadline).collect();
+        assert_eq!(fired, deadlines);
+        assert!(w.is_empty());
+        assert_eq!(w.now(), u64::MAX);
+    }
+
+    #[test]
+    fn past_deadlines_fire_at_next_poll_and_nothing_early() {
+        let mut w = TimerWheel::starting_at(4, 1000).unwrap();
+        w.insert(5, 'p').unwrap();
+        w.insert(1001, 'n').unwrap();
+        assert_eq!(w.next_deadline(), Some(1000));
+        assert_eq!(w.poll(1000).map(|e| e.value), Some('p'));
+        assert_eq!(w.poll(1000), None);
+        assert_eq!(w.next_deadline(), Some(1001));
+        assert_eq!(w.poll(1001).map(|e| e.value), Some('n'));
+    }
+
+    #[test]
+    fn full_and_capacity_errors() {
+        let mut w = TimerWheel::with_capacity(1).unwrap();
+        w.insert(1, 1).unwrap();
+        assert_eq!(w.insert(2, 2), Err(Full(2)));
+        assert!(TimerWheel::<u8>::with_capacity(0).is_err());
+        assert_eq!(ticks_ceil(5, 0), None);
+    }
+}
