@@ -1,0 +1,240 @@
+//! Slot storage shared by every driver: one cache-aligned allocation of
+//! [`Slot`]s (a [`Region`]), viewed by a ring through a power-of-two
+//! [`SlotRange`]. A region is allocated once, either by a ring for itself or
+//! by a [`Sector`](crate::sector::Sector) for several rings.
+//!
+//! # Stamps
+//!
+//! Every slot carries a stamp next to its value, on the same cache line, so
+//! a reader learns "this slot is full" from the line that also brings the
+//! data (FastForward, Giacomoni et al. 2008; Vyukov's bounded queue). A
+//! stamp encodes a position `p` (the running count of messages, never
+//! reduced modulo the capacity) and a state in its two low bits:
+//!
+//! | stamp | meaning |
+//! |---|---|
+//! | `4p` ([`free`]) | empty, may be written with message `p` |
+//! | `4p + 1` ([`full`]) | holds message `p` |
+//! | `4p + 3` ([`hole`]) | position `p` was claimed and abandoned: skip it |
+//!
+//! A ring of capacity `c` puts position `p` in slot `p & (c - 1)`, so the
+//! stamps of one slot in successive laps differ by `4c` and never collide.
+//! Positions wrap modulo `usize::MAX / 4 + 1`, a multiple of every capacity.
+
+use crate::sync::{Arc, AtomicUsize, UnsafeCell};
+use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};
+use std::mem::MaybeUninit;
+use std::ptr::NonNull;
+
+/// Alignment of a region: 128 bytes, the prefetch pair of x86_64 lines.
+const REGION_ALIGN: usize = 128;
+
+/// Stamp of a slot that may take message `pos`.
+#[inline(always)]
+pub(crate) const fn free(pos: usize) -> usize {
+    pos << 2
+}
+
+/// Stamp of a slot holding message `pos`.
+#[inline(always)]
+pub(crate) const fn full(pos: usize) -> usize {
+    (pos << 2) | 1
+}
+
+/// Stamp of a claimed and abandoned position `pos`.
+#[inline(always)]
+#[allow(dead_code)] // used by the multi-producer drivers
+pub(crate) const fn hole(pos: usize) -> usize {
+    (pos << 2) | 3
+}
+
+/// Signed distance from the stamp `free(pos)` to `stamp`, in stamp units.
+#[inline(always)]
+#[allow(dead_code)] // used by the multi-producer drivers
+pub(crate) const fn lap_distance(stamp: usize, pos: usize) -> isize {
+    stamp.wrapping_sub(free(pos)) as isize
+}
+
+/// One ring slot: the stamp and the value, side by side.
+#[repr(C)]
+pub(crate) struct Slot<T> {
+    /// See the module doc for the encoding.
+    pub(crate) stamp: AtomicUsize,
+    /// Initialised exactly when the stamp says so (or always, for broadcast).
+    pub(crate) value: UnsafeCell<MaybeUninit<T>>,
+}
+
+impl<T> Slot<T> {
+    /// Writes `value` into the slot.
+    ///
+    /// # Safety
+    /// The caller has exclusive access to the value (by the ring protocol)
+    /// and the slot holds no live value that would leak.
+    #[inline(always)]
+    pub(crate) unsafe fn write(&self, value: T) {
+        // SAFETY: exclusive access is the caller's contract.
+        self.value.with_mut(|p| unsafe { (*p).write(value) });
+    }
+
+    /// Moves the value out of the slot.
+    ///
+    /// # Safety
+    /// The slot holds an initialised value, the caller has exclusive access
+    /// and treats the slot as empty afterwards.
+    #[inline(always)]
+    pub(crate) unsafe fn take(&self) -> T {
+        // SAFETY: initialised and exclusive by the caller's contract.
+        self.value.with(|p| unsafe { (*p).assume_init_read() })
+    }
+
+    /// Drops the value in place.
+    ///
+    /// # Safety
+    /// As for [`Slot::take`].
+    #[inline(always)]
+    pub(crate) unsafe fn drop_value(&self) {
+        // SAFETY: initialised and exclusive by the caller's contract.
+        self.value.with_mut(|p| unsafe { (*p).assume_init_drop() });
+    }
+
+    /// A shared reference to the value.
+    ///
+    /// # Safety
+    /// The value is initialised and nobody writes it while the reference lives.
+    #[inline(always)]
+    pub(crate) unsafe fn get(&self) -> &T {
+        // SAFETY: initialised and not written concurrently (caller's contract).
+        self.value.with(|p| unsafe { (*p).assume_init_ref() })
+    }
+
+    /// A mutable reference to the value.
+    ///
+    /// # Safety
+    /// The value is initialised and the caller has exclusive access while the
+    /// reference lives.
+    #[inline(always)]
+    #[allow(clippy::mut_from_ref, dead_code)]
+    pub(crate) unsafe fn get_mut(&self) -> &mut T {
+        // SAFETY: initialised and exclusive (caller's contract).
+        self.value.with_mut(|p| unsafe { (*p).assume_init_mut() })
+    }
+}
+
+/// One cache-aligned allocation of slots. Never drops slot values: the ring
+/// that owns a range knows which slots are full and drops those.
+pub(crate) struct Region<T> {
+    ptr: NonNull<Slot<T>>,
+    len: usize,
+    layout: Layout,
+}
+
+// SAFETY: a region only hands out slots to rings, which move `T` between
+// threads; that is sound when `T: Send`.
+unsafe impl<T: Send> Send for Region<T> {}
+// SAFETY: shared access goes through atomics and the ring protocols.
+unsafe impl<T: Send> Sync for Region<T> {}
+
+impl<T> Region<T> {
+    /// Allocates `len` slots, every stamp 0 and every value uninitialised.
+    /// `None` when the size overflows.
+    pub(crate) fn new(len: usize) -> Option<Arc<Self>> {
+        let layout = Layout::array::<Slot<T>>(len.max(1))
+            .ok()?
+            .align_to(REGION_ALIGN)
+            .ok()?
+            .pad_to_align();
+        // SAFETY: the layout has non-zero size (a slot holds an atomic).
+        let raw = unsafe { alloc(layout) }.cast::<Slot<T>>();
+        let Some(ptr) = NonNull::new(raw) else {
+            handle_alloc_error(layout)
+        };
+        for i in 0..len {
+            let slot = Slot {
+                stamp: AtomicUsize::new(0),
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+            };
+            // SAFETY: `i < len`, inside the fresh allocation.
+            unsafe { ptr.as_ptr().add(i).write(slot) };
+        }
+        Some(Arc::new(Self { ptr, len, layout }))
+    }
+
+    /// Number of slots.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+impl<T> Drop for Region<T> {
+    fn drop(&mut self) {
+        for i in 0..self.len {
+            // SAFETY: every slot was written in `new`; values are the
+            // rings' business and are not dropped here.
+            unsafe { self.ptr.as_ptr().add(i).drop_in_place() };
+        }
+        // SAFETY: allocated in `new` with this layout.
+        unsafe { dealloc(self.ptr.as_ptr().cast(), self.layout) };
+    }
+}
+
+/// A power-of-two window of a region: the slots of one ring.
+pub(crate) struct SlotRange<T> {
+    region: Arc<Region<T>>,
+    base: NonNull<Slot<T>>,
+    mask: usize,
+}
+
+// SAFETY: as for `Region`.
+unsafe impl<T: Send> Send for SlotRange<T> {}
+// SAFETY: as for `Region`.
+unsafe impl<T: Send> Sync for SlotRange<T> {}
+
+impl<T> SlotRange<T> {
+    /// A fresh region of `capacity` slots, stamped for position 0.
+    /// `capacity` must already be checked.
+    pub(crate) fn alloc(capacity: usize) -> Option<Self> {
+        let region = Region::new(capacity)?;
+        Some(Self::carve(region, 0, capacity))
+    }
+
+    /// Slots `start..start + capacity` of `region`, stamped `free(i)` for
+    /// local index `i`. The caller guarantees the window is in bounds,
+    /// `capacity` is a power of two, and no other range overlaps it.
+    pub(crate) fn carve(region: Arc<Region<T>>, start: usize, capacity: usize) -> Self {
+        assert!(start + capacity <= region.len() && capacity.is_power_of_two());
+        // SAFETY: `start` is within the allocation (asserted above).
+        let base = unsafe { region.ptr.add(start) };
+        let range = Self {
+            region,
+            base,
+            mask: capacity - 1,
+        };
+        for i in 0..capacity {
+            range
+                .slot(i)
+                .stamp
+                .store(free(i), crate::sync::Ordering::Relaxed);
+        }
+        range
+    }
+
+    /// Number of slots.
+    #[inline(always)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.mask + 1
+    }
+
+    /// The slot of position `pos`.
+    #[inline(always)]
+    pub(crate) fn slot(&self, pos: usize) -> &Slot<T> {
+        // SAFETY: `pos & mask < capacity`, inside the window, and the region
+        // is kept alive by `self.region`.
+        unsafe { &*self.base.as_ptr().add(pos & self.mask) }
+    }
+
+    /// Keeps the region referenced (for drivers that cache `base`).
+    #[allow(dead_code)]
+    pub(crate) fn region(&self) -> &Arc<Region<T>> {
+        &self.region
+    }
+}

@@ -1,0 +1,539 @@
+//! Single-producer single-consumer queue: the fastest path, no CAS.
+//!
+//! # Protocol
+//!
+//! Cursors are positions (running message counts, see [`slots`](crate::slots)
+//! for the stamp encoding):
+//!
+//! - `Producer::tail` (private to the producer): the next position to write.
+//! - `Consumer::head` (private to the consumer): the next position to read.
+//! - `Shared::head` (written only by the consumer, `Release`; read by the
+//!   producer with `Acquire`, only when its cached copy says the ring is
+//!   full): every position below it has been read, so its slot may be reused.
+//!   The `Release` orders the consumer's reads of those values before the
+//!   producer's overwrites.
+//! - Slot stamps (written only by the producer): after writing the value of
+//!   position `p` the producer stores `full(p)` with `Release`; the consumer
+//!   polls the stamp of `head` with `Acquire`, which makes the value visible.
+//!   The consumer never writes a slot, so slot lines only travel from
+//!   producer to consumer, and the consumer learns "full" from the line that
+//!   carries the data (one cache-line transfer per hand-off: this is what
+//!   makes ping-pong near the raw floor). Since the producer stamps in
+//!   position order, seeing `full(p)` also proves every position below `p`
+//!   is full; [`Consumer::read_chunk`] uses that to size a run with one load.
+//! - `Shared::closed`: `PRODUCER_GONE` / `CONSUMER_GONE` bits, set with
+//!   `Release` by the dropping side. The producer checks `CONSUMER_GONE`
+//!   (`Relaxed`, the line is read-mostly) on every push; the consumer checks
+//!   `PRODUCER_GONE` (`Acquire`) only when it finds the ring empty, then
+//!   looks at the slot again, so nothing pushed before the drop is missed.
+//!
+//! Unread messages are dropped once, by whichever side drops last: from
+//! `Shared::head` forward, every slot stamped `full(p)` for its position.
+//!
+//! # Batches and wrap-around
+//!
+//! [`Producer::write_chunk`] claims `n` free slots, [`WriteChunk::push`]
+//! writes values into them in place and [`WriteChunk::commit`] publishes
+//! them. [`Consumer::read_chunk`] presents up to `max` full slots in place;
+//! [`ReadChunk::release`] (or dropping the chunk) consumes them. Stamps sit
+//! between values, so a chunk is not a `&[T]`: it is a run of `len`
+//! positions that may cross the end of the buffer and is read by index
+//! ([`ReadChunk::get`], `chunk[i]`) or by [`ReadChunk::iter`]; wrap-around is
+//! invisible to the user and never shortens a run.
+//!
+//! ```
+//! use enso_ring::{spsc, PopError};
+//! let (mut tx, mut rx) = spsc::channel::<u64>(8).unwrap();
+//! tx.try_push(1).unwrap();
+//! let mut chunk = tx.write_chunk(2).unwrap();
+//! chunk.push(2).unwrap();
+//! chunk.push(3).unwrap();
+//! chunk.commit();
+//! assert_eq!(rx.try_pop(), Ok(1));
+//! let run = rx.read_chunk(8).unwrap();
+//! assert_eq!(run.iter().copied().collect::<Vec<_>>(), [2, 3]);
+//! run.release();
+//! drop(tx);
+//! assert_eq!(rx.try_pop(), Err(PopError::Closed));
+//! ```
+
+use crate::config::{Backpressure, Config, Policy, WaitStrategy, check_capacity};
+use crate::error::{ChunkError, PopError, PushError, RingError};
+use crate::slots::{Slot, SlotRange, full};
+use crate::sync::{Arc, AtomicUsize, Doorbell, Ordering};
+use crate::wait::Waiter;
+use crossbeam_utils::CachePadded;
+use std::cell::Cell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Index;
+
+const PRODUCER_GONE: usize = 1;
+const CONSUMER_GONE: usize = 2;
+
+/// State shared by the two ends.
+struct Shared<T> {
+    slots: SlotRange<T>,
+    /// Written by the consumer: every position below is read.
+    head: CachePadded<AtomicUsize>,
+    /// `PRODUCER_GONE | CONSUMER_GONE` bits.
+    closed: CachePadded<AtomicUsize>,
+    bell: Doorbell,
+}
+
+impl<T> Drop for Shared<T> {
+    fn drop(&mut self) {
+        let mut pos = self.head.load(Ordering::Acquire);
+        for _ in 0..self.slots.capacity() {
+            let slot = self.slots.slot(pos);
+            if slot.stamp.load(Ordering::Acquire) != full(pos) {
+                break;
+            }
+            // SAFETY: both ends are gone; the stamp says the slot holds
+            // message `pos`, which nobody read.
+            unsafe { slot.drop_value() };
+            pos = pos.wrapping_add(1);
+        }
+    }
+}
+
+/// Builds a ring of `capacity` slots with `Block` backpressure and
+/// `SpinThenYield` waiting. See [`with_config`].
+pub fn channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), RingError> {
+    with_config(Config::new(capacity))
+}
+
+/// Builds a ring as `config` says.
+pub fn with_config<T: Send>(config: Config) -> Result<(Producer<T>, Consumer<T>), RingError> {
+    check_capacity(config.capacity)?;
+    let slots = SlotRange::alloc(config.capacity).ok_or(RingError::CapacityTooLarge {
+        capacity: config.capacity,
+    })?;
+    from_range(slots, config.policy)
+}
+
+/// Builds a ring on `slots` (already stamped for position 0).
+pub(crate) fn from_range<T: Send>(
+    slots: SlotRange<T>,
+    policy: Policy,
+) -> Result<(Producer<T>, Consumer<T>), RingError> {
+    if policy.backpressure == Backpressure::Overwrite {
+        return Err(RingError::Unsupported {
+            what: "spsc backpressure Overwrite (only broadcast::lossy overwrites)",
+        });
+    }
+    let capacity = slots.capacity();
+    let shared = Arc::new(Shared {
+        slots,
+        head: CachePadded::new(AtomicUsize::new(0)),
+        closed: CachePadded::new(AtomicUsize::new(0)),
+        bell: Doorbell::default(),
+    });
+    let producer = Producer {
+        shared: shared.clone(),
+        tail: 0,
+        head_cache: 0,
+        capacity,
+        policy,
+        _not_sync: PhantomData,
+    };
+    let consumer = Consumer {
+        shared,
+        head: 0,
+        policy,
+        _not_sync: PhantomData,
+    };
+    Ok((producer, consumer))
+}
+
+/// The writing end. `Send`, not `Clone`.
+pub struct Producer<T> {
+    shared: Arc<Shared<T>>,
+    /// Next position to write.
+    tail: usize,
+    /// Last `Shared::head` seen; refreshed only when the ring looks full.
+    head_cache: usize,
+    capacity: usize,
+    policy: Policy,
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+impl<T> fmt::Debug for Producer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("spsc::Producer")
+            .field("tail", &self.tail)
+            .field("capacity", &self.capacity)
+            .finish()
+    }
+}
+
+impl<T> Producer<T> {
+    /// Number of slots.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Whether the consumer is gone.
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::Relaxed) & CONSUMER_GONE != 0
+    }
+
+    /// Free slots, refreshing the consumer's cursor if fewer than `want`.
+    #[inline(always)]
+    fn free_slots(&mut self, want: usize) -> usize {
+        let free = self.capacity - self.tail.wrapping_sub(self.head_cache);
+        if free >= want {
+            return free;
+        }
+        self.head_cache = self.shared.head.load(Ordering::Acquire);
+        self.capacity - self.tail.wrapping_sub(self.head_cache)
+    }
+
+    /// Pushes without waiting.
+    #[inline]
+    pub fn try_push(&mut self, value: T) -> Result<(), PushError<T>> {
+        if self.is_closed() {
+            return Err(PushError::Closed(value));
+        }
+        if self.free_slots(1) == 0 {
+            return Err(PushError::Full(value));
+        }
+        let slot = self.shared.slots.slot(self.tail);
+        // SAFETY: the slot is free: the consumer published a head beyond
+        // its previous lap (Acquire above), and only this producer writes.
+        unsafe { slot.write(value) };
+        slot.stamp.store(full(self.tail), Ordering::Release);
+        self.tail = self.tail.wrapping_add(1);
+        self.ring();
+        Ok(())
+    }
+
+    /// Pushes, waiting for room if the backpressure is `Block`.
+    pub fn push(&mut self, value: T) -> Result<(), PushError<T>> {
+        if self.policy.backpressure == Backpressure::Fail {
+            return self.try_push(value);
+        }
+        let mut waiter = Waiter::new(self.policy.wait);
+        let mut value = value;
+        loop {
+            match self.try_push(value) {
+                Err(PushError::Full(v)) => value = v,
+                done => return done,
+            }
+            let shared = &*self.shared;
+            let tail = self.tail;
+            let capacity = self.capacity;
+            waiter.wait(&shared.bell, || {
+                tail.wrapping_sub(shared.head.load(Ordering::Acquire)) < capacity
+                    || shared.closed.load(Ordering::Acquire) != 0
+            });
+        }
+    }
+
+    /// Claims `n` free slots to write in place. Fails at once if there are
+    /// fewer (`Full`), if `n` exceeds the capacity, or if the consumer is gone.
+    pub fn write_chunk(&mut self, n: usize) -> Result<WriteChunk<'_, T>, ChunkError> {
+        if n > self.capacity {
+            return Err(ChunkError::TooLarge {
+                requested: n,
+                capacity: self.capacity,
+            });
+        }
+        if self.is_closed() {
+            return Err(ChunkError::Closed);
+        }
+        if self.free_slots(n) < n {
+            return Err(ChunkError::Full);
+        }
+        Ok(WriteChunk {
+            producer: self,
+            len: n,
+            written: 0,
+        })
+    }
+
+    /// Wakes a parked consumer (Park strategy only).
+    #[inline(always)]
+    fn ring(&self) {
+        if self.policy.wait == WaitStrategy::Park {
+            self.shared.bell.notify();
+        }
+    }
+}
+
+impl<T> Drop for Producer<T> {
+    fn drop(&mut self) {
+        self.shared
+            .closed
+            .fetch_or(PRODUCER_GONE, Ordering::Release);
+        self.shared.bell.notify();
+    }
+}
+
+/// `n` claimed slots; see the [module doc](self).
+///
+/// Values are written in place in order by [`push`](Self::push) and become
+/// visible on [`commit`](Self::commit). Dropping the chunk without
+/// committing drops the written values and publishes nothing.
+pub struct WriteChunk<'a, T> {
+    producer: &'a mut Producer<T>,
+    len: usize,
+    written: usize,
+}
+
+impl<T> fmt::Debug for WriteChunk<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("spsc::WriteChunk")
+            .field("len", &self.len)
+            .field("written", &self.written)
+            .finish()
+    }
+}
+
+impl<T> WriteChunk<'_, T> {
+    /// Slots claimed.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no slot was claimed.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Values written so far.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Writes `value` into the next claimed slot; gives it back when all
+    /// claimed slots are written.
+    #[inline]
+    pub fn push(&mut self, value: T) -> Result<(), T> {
+        if self.written == self.len {
+            return Err(value);
+        }
+        let pos = self.producer.tail.wrapping_add(self.written);
+        // SAFETY: `pos` is within the claimed free run (checked by
+        // `write_chunk`), unpublished, so only this producer touches it.
+        unsafe { self.producer.shared.slots.slot(pos).write(value) };
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Fills every remaining claimed slot with `f(index)`.
+    pub fn fill_with(&mut self, mut f: impl FnMut(usize) -> T) {
+        while self.written < self.len {
+            let value = f(self.written);
+            // Cannot fail: `written < len`.
+            let _ = self.push(value);
+        }
+    }
+
+    /// Publishes the written values (in order) and returns how many.
+    pub fn commit(mut self) -> usize {
+        let n = std::mem::take(&mut self.written);
+        let producer = &mut *self.producer;
+        for i in 0..n {
+            let pos = producer.tail.wrapping_add(i);
+            let slot: &Slot<T> = producer.shared.slots.slot(pos);
+            slot.stamp.store(full(pos), Ordering::Release);
+        }
+        producer.tail = producer.tail.wrapping_add(n);
+        producer.ring();
+        n
+    }
+}
+
+impl<T> Drop for WriteChunk<'_, T> {
+    fn drop(&mut self) {
+        for i in 0..self.written {
+            let pos = self.producer.tail.wrapping_add(i);
+            // SAFETY: written by `push`, never published.
+            unsafe { self.producer.shared.slots.slot(pos).drop_value() };
+        }
+    }
+}
+
+/// The reading end. `Send`, not `Clone`.
+pub struct Consumer<T> {
+    shared: Arc<Shared<T>>,
+    /// Next position to read.
+    head: usize,
+    policy: Policy,
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+impl<T> fmt::Debug for Consumer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("spsc::Consumer")
+            .field("head", &self.head)
+            .finish()
+    }
+}
+
+impl<T> Consumer<T> {
+    /// Number of slots.
+    pub fn capacity(&self) -> usize {
+        self.shared.slots.capacity()
+    }
+
+    /// Whether the slot at `head + offset` holds its message.
+    #[inline(always)]
+    fn is_full(&self, offset: usize) -> bool {
+        let pos = self.head.wrapping_add(offset);
+        self.shared.slots.slot(pos).stamp.load(Ordering::Acquire) == full(pos)
+    }
+
+    /// `Closed` if the producer is gone and nothing is left, else `Empty`.
+    #[cold]
+    fn empty_or_closed(&self) -> PopError {
+        if self.shared.closed.load(Ordering::Acquire) & PRODUCER_GONE != 0 && !self.is_full(0) {
+            PopError::Closed
+        } else {
+            PopError::Empty
+        }
+    }
+
+    /// Pops without waiting.
+    #[inline]
+    pub fn try_pop(&mut self) -> Result<T, PopError> {
+        if !self.is_full(0) {
+            return Err(self.empty_or_closed());
+        }
+        let slot = self.shared.slots.slot(self.head);
+        // SAFETY: stamped full(head) (Acquire): initialised, and the
+        // producer will not touch it until `Shared::head` passes it.
+        let value = unsafe { slot.take() };
+        self.advance(1);
+        Ok(value)
+    }
+
+    /// Pops, waiting until a message arrives or the producer is gone.
+    pub fn pop(&mut self) -> Result<T, PopError> {
+        let mut waiter = Waiter::new(self.policy.wait);
+        loop {
+            match self.try_pop() {
+                Err(PopError::Empty) => {}
+                done => return done,
+            }
+            let shared = &*self.shared;
+            waiter.wait(&shared.bell, || {
+                self.is_full(0) || shared.closed.load(Ordering::Acquire) != 0
+            });
+        }
+    }
+
+    /// Number of messages ready now, up to `max`.
+    fn ready(&self, max: usize) -> usize {
+        let max = max.min(self.capacity());
+        if max == 0 {
+            return 0;
+        }
+        if self.is_full(max - 1) {
+            return max;
+        }
+        (0..max - 1).take_while(|&i| self.is_full(i)).count()
+    }
+
+    /// Presents up to `max` ready messages in place (at least one).
+    pub fn read_chunk(&mut self, max: usize) -> Result<ReadChunk<'_, T>, PopError> {
+        let len = self.ready(max);
+        if len == 0 {
+            return Err(self.empty_or_closed());
+        }
+        Ok(ReadChunk {
+            consumer: self,
+            len,
+        })
+    }
+
+    /// Moves `head` past `n` read slots and tells the producer.
+    #[inline(always)]
+    fn advance(&mut self, n: usize) {
+        self.head = self.head.wrapping_add(n);
+        self.shared.head.store(self.head, Ordering::Release);
+        if self.policy.wait == WaitStrategy::Park {
+            self.shared.bell.notify();
+        }
+    }
+}
+
+impl<T> Drop for Consumer<T> {
+    fn drop(&mut self) {
+        self.shared
+            .closed
+            .fetch_or(CONSUMER_GONE, Ordering::Release);
+        self.shared.bell.notify();
+    }
+}
+
+/// A run of ready messages, read in place; see the [module doc](self).
+/// Dropping it (or [`release`](Self::release)) consumes them all.
+pub struct ReadChunk<'a, T> {
+    consumer: &'a mut Consumer<T>,
+    len: usize,
+}
+
+impl<T> fmt::Debug for ReadChunk<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("spsc::ReadChunk")
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+impl<T> ReadChunk<'_, T> {
+    /// Number of messages in the run.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the run is empty (never, as built by `read_chunk`).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The `i`-th message of the run, in place.
+    pub fn get(&self, i: usize) -> Option<&T> {
+        if i >= self.len {
+            return None;
+        }
+        let pos = self.consumer.head.wrapping_add(i);
+        // SAFETY: within the ready run (stamped full, Acquire in `ready`),
+        // not released, so the producer cannot overwrite it.
+        Some(unsafe { self.consumer.shared.slots.slot(pos).get() })
+    }
+
+    /// The messages of the run in order, in place.
+    pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        (0..self.len).filter_map(move |i| self.get(i))
+    }
+
+    /// Consumes the run: drops the messages and frees their slots.
+    pub fn release(self) {}
+}
+
+impl<T> Index<usize> for ReadChunk<'_, T> {
+    type Output = T;
+
+    fn index(&self, i: usize) -> &T {
+        match self.get(i) {
+            Some(v) => v,
+            None => panic!("index {i} out of a read chunk of {}", self.len),
+        }
+    }
+}
+
+impl<T> Drop for ReadChunk<'_, T> {
+    fn drop(&mut self) {
+        if std::mem::needs_drop::<T>() {
+            for i in 0..self.len {
+                let pos = self.consumer.head.wrapping_add(i);
+                // SAFETY: ready and unreleased; dropped once, then released.
+                unsafe { self.consumer.shared.slots.slot(pos).drop_value() };
+            }
+        }
+        self.consumer.advance(self.len);
+    }
+}

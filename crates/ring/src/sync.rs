@@ -1,0 +1,121 @@
+//! The one sync facade of the crate: every atomic, cell, `Arc` and wait
+//! primitive the rings use comes from here, so `RUSTFLAGS="--cfg loom"`
+//! swaps the whole crate onto loom's model-checked versions at once.
+//!
+//! [`UnsafeCell`] follows loom's closure API (`with`, `with_mut`) so that loom
+//! can check every access to a slot; in the std build the closures inline to
+//! a plain pointer access.
+//!
+//! [`Doorbell`] is the sleeping half of the `Park` wait strategy. Protocol
+//! (Dekker style, both sides use `SeqCst` so one of them must see the other):
+//! a sleeper increments `sleepers`, fences, takes the lock, re-checks its
+//! condition and only then waits; a notifier publishes its change, fences,
+//! and if `sleepers` is non-zero takes the lock and wakes everyone. The lock
+//! closes the window between the sleeper's re-check and its wait. A timeout
+//! bounds the sleep in any case. Under loom a doorbell is a `yield_now`.
+
+#[cfg(not(loom))]
+mod imp {
+    pub(crate) use std::sync::Arc;
+    pub(crate) use std::sync::atomic::{AtomicUsize, Ordering, fence};
+    use std::sync::{Condvar, Mutex};
+    pub(crate) use std::thread::yield_now;
+    use std::time::Duration;
+
+    /// A cell whose accesses go through closures (loom-compatible API).
+    #[derive(Debug)]
+    pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        /// Wraps `value`.
+        pub(crate) const fn new(value: T) -> Self {
+            Self(std::cell::UnsafeCell::new(value))
+        }
+
+        /// Runs `f` with a shared pointer to the contents.
+        #[inline(always)]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        /// Runs `f` with a mutable pointer to the contents.
+        #[inline(always)]
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+
+    /// One step of busy waiting.
+    #[inline(always)]
+    pub(crate) fn spin_loop() {
+        std::hint::spin_loop();
+    }
+
+    /// Where parked waiters sleep until a notifier rings (see module doc).
+    #[derive(Debug, Default)]
+    pub(crate) struct Doorbell {
+        sleepers: AtomicUsize,
+        lock: Mutex<()>,
+        cond: Condvar,
+    }
+
+    impl Doorbell {
+        /// Sleeps at most `timeout`, unless `ready()` holds after registering.
+        pub(crate) fn sleep_unless(&self, ready: impl Fn() -> bool, timeout: Duration) {
+            self.sleepers.fetch_add(1, Ordering::SeqCst);
+            // Order the registration before the re-check (pairs with notify).
+            fence(Ordering::SeqCst);
+            let guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            if !ready() {
+                let _ = self.cond.wait_timeout(guard, timeout);
+            } else {
+                drop(guard);
+            }
+            self.sleepers.fetch_sub(1, Ordering::SeqCst);
+        }
+
+        /// Wakes every sleeper; costs one fence when nobody sleeps.
+        #[inline]
+        pub(crate) fn notify(&self) {
+            // Order the caller's publication before reading `sleepers`.
+            fence(Ordering::SeqCst);
+            if self.sleepers.load(Ordering::Relaxed) != 0 {
+                drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
+                self.cond.notify_all();
+            }
+        }
+    }
+}
+
+#[cfg(loom)]
+mod imp {
+    pub(crate) use loom::cell::UnsafeCell;
+    pub(crate) use loom::sync::Arc;
+    #[allow(unused_imports)]
+    pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering, fence};
+    pub(crate) use loom::thread::yield_now;
+    use std::time::Duration;
+
+    /// Under loom a spin is a yield, so the model can schedule the other side.
+    pub(crate) fn spin_loop() {
+        loom::thread::yield_now();
+    }
+
+    /// Under loom, sleeping is yielding (see module doc).
+    #[derive(Debug, Default)]
+    pub(crate) struct Doorbell;
+
+    impl Doorbell {
+        /// Yields instead of sleeping.
+        pub(crate) fn sleep_unless(&self, ready: impl Fn() -> bool, _timeout: Duration) {
+            if !ready() {
+                loom::thread::yield_now();
+            }
+        }
+
+        /// Nothing to wake under loom.
+        pub(crate) fn notify(&self) {}
+    }
+}
+
+pub(crate) use imp::*;
