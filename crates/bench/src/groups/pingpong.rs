@@ -1,0 +1,199 @@
+//! SPSC ping-pong: one value bounces between a thread on core 0 and a
+//! thread on core 1 through a pair of rings (4096 slots each); the figure
+//! is nanoseconds per round trip. The floor row bounces the value through
+//! one cache-padded `AtomicU64`: one line travelling between the cores,
+//! which no ring can beat (a ring moves the data and a cursor).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crossbeam_utils::CachePadded;
+use disruptor::{EventPoller, Polling, SingleProducerBarrier};
+
+use crate::harness::{self, BenchError, Worker};
+use crate::model::{Group, Items, Kind, Params, Row, Sample, Unit};
+use crate::peers::crossbeam::{CrossbeamArrayQueue, CrossbeamChannel};
+use crate::peers::disruptor::{self as dis, Slot};
+use crate::peers::rtrb::Rtrb;
+use crate::peers::std_sync::StdSyncChannel;
+use crate::peers::{self, Queue};
+use crate::wait::{Spin, Wait};
+
+/// The ping-pong group.
+pub fn groups() -> Vec<Group> {
+    vec![Group {
+        name: "pingpong",
+        title: "SPSC ping-pong round trip between core 0 and core 1, u64, capacity 4096",
+        unit: Unit::NanosPer("round trip"),
+        items: Items {
+            full: 300_000,
+            quick: 20_000,
+        },
+        capacity: 4096,
+        batch: 1,
+        notes: vec![Spin::DESCRIPTION.to_string()],
+        rows: vec![
+            Row::new(
+                Kind::Floor,
+                "one cache line",
+                "one CachePadded<AtomicU64>, no ring: the physical floor",
+                cache_line::<Spin>,
+            ),
+            Row::new(Kind::Peer, "rtrb", "push / pop", bounce::<Rtrb, Spin>),
+            Row::new(
+                Kind::Peer,
+                "crossbeam ArrayQueue",
+                "push / pop (MPMC, CAS)",
+                bounce::<CrossbeamArrayQueue, Spin>,
+            ),
+            Row::new(
+                Kind::Peer,
+                "crossbeam-channel",
+                "bounded, try_send / try_recv",
+                bounce::<CrossbeamChannel, Spin>,
+            ),
+            Row::new(
+                Kind::Peer,
+                "std sync_channel",
+                "try_send / try_recv",
+                bounce::<StdSyncChannel, Spin>,
+            ),
+            Row::new(
+                Kind::Peer,
+                "disruptor",
+                "two single-producer disruptors, try_publish / EventPoller::poll",
+                disruptor_bounce::<Spin>,
+            ),
+        ],
+    }]
+}
+
+/// Core 0 sends `v` on one queue and waits for it on the other; core 1
+/// echoes. Both sum what they receive.
+pub fn bounce<Q: Queue, W: Wait>(p: &Params) -> Result<Sample, BenchError> {
+    let (mut ping_tx, mut ping_rx) = Q::channel(&p.label, p.capacity)?;
+    let (mut pong_tx, mut pong_rx) = Q::channel(&p.label, p.capacity)?;
+    let n = p.items;
+    let outcome = harness::run_team(
+        &p.label,
+        vec![
+            Worker::new(0, move || {
+                let mut sum = 0u64;
+                for v in 1..=n {
+                    peers::send::<Q, W>(&mut ping_tx, v);
+                    sum = sum.wrapping_add(peers::recv::<Q, W>(&mut pong_rx));
+                }
+                sum
+            }),
+            Worker::new(1, move || {
+                let mut sum = 0u64;
+                for _ in 0..n {
+                    let v = peers::recv::<Q, W>(&mut ping_rx);
+                    peers::send::<Q, W>(&mut pong_tx, v);
+                    sum = sum.wrapping_add(v);
+                }
+                sum
+            }),
+        ],
+    )?;
+    finish(p, outcome.elapsed, &outcome.checksums)
+}
+
+/// Core 0 writes the odd value `2v - 1` and waits for `2v`; core 1 waits
+/// for the odd value and answers with the next even one.
+fn cache_line<W: Wait>(p: &Params) -> Result<Sample, BenchError> {
+    let line = CachePadded::new(AtomicU64::new(0));
+    let n = p.items;
+    let line = &line;
+    let outcome = harness::run_team(
+        &p.label,
+        vec![
+            Worker::new(0, move || {
+                let mut sum = 0u64;
+                for v in 1..=n {
+                    // Release/Acquire: the same hand-off a ring makes.
+                    line.store(2 * v - 1, Ordering::Release);
+                    while line.load(Ordering::Acquire) != 2 * v {
+                        W::idle();
+                    }
+                    sum = sum.wrapping_add(v);
+                }
+                sum
+            }),
+            Worker::new(1, move || {
+                let mut sum = 0u64;
+                for v in 1..=n {
+                    while line.load(Ordering::Acquire) != 2 * v - 1 {
+                        W::idle();
+                    }
+                    line.store(2 * v, Ordering::Release);
+                    sum = sum.wrapping_add(v);
+                }
+                sum
+            }),
+        ],
+    )?;
+    harness::verify(&p.label, "last value", 2 * n, line.load(Ordering::Acquire))?;
+    finish(p, outcome.elapsed, &outcome.checksums)
+}
+
+/// Two disruptors, each with an event poller read by the other thread.
+fn disruptor_bounce<W: Wait>(p: &Params) -> Result<Sample, BenchError> {
+    let (mut ping_rx, builder) =
+        disruptor::build_single_producer(p.capacity, dis::factory, dis::Strategy::<W>::default())
+            .new_event_poller();
+    let mut ping_tx = builder.build();
+    let (mut pong_rx, builder) =
+        disruptor::build_single_producer(p.capacity, dis::factory, dis::Strategy::<W>::default())
+            .new_event_poller();
+    let mut pong_tx = builder.build();
+    let n = p.items;
+    let outcome = harness::run_team(
+        &p.label,
+        vec![
+            Worker::new(0, move || {
+                let mut sum = 0u64;
+                for v in 1..=n {
+                    dis::publish::<W>(&mut ping_tx, v);
+                    sum = sum.wrapping_add(poll_one::<W>(&mut pong_rx));
+                }
+                sum
+            }),
+            Worker::new(1, move || {
+                let mut sum = 0u64;
+                for _ in 0..n {
+                    let v = poll_one::<W>(&mut ping_rx);
+                    dis::publish::<W>(&mut pong_tx, v);
+                    sum = sum.wrapping_add(v);
+                }
+                sum
+            }),
+        ],
+    )?;
+    finish(p, outcome.elapsed, &outcome.checksums)
+}
+
+/// Spins until the poller yields events and returns their sum (one event
+/// in a ping-pong); 0 if the disruptor shut down, which the checksum catches.
+fn poll_one<W: Wait>(poller: &mut EventPoller<Slot, SingleProducerBarrier>) -> u64 {
+    loop {
+        match poller.poll() {
+            Ok(mut events) => return (&mut events).fold(0u64, |s, e| s.wrapping_add(e.0)),
+            Err(Polling::NoEvents) => W::idle(),
+            Err(Polling::Shutdown) => return 0,
+        }
+    }
+}
+
+fn finish(
+    p: &Params,
+    elapsed: std::time::Duration,
+    checksums: &[u64],
+) -> Result<Sample, BenchError> {
+    let expected = harness::sum_of_range(1, p.items);
+    harness::verify(&p.label, "core 0", expected, checksums[0])?;
+    harness::verify(&p.label, "core 1", expected, checksums[1])?;
+    Ok(Sample {
+        elapsed,
+        items: p.items,
+    })
+}
