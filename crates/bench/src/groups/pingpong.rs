@@ -13,6 +13,7 @@ use crate::harness::{self, BenchError, Worker};
 use crate::model::{Group, Items, Kind, Params, Row, Sample, Unit};
 use crate::peers::crossbeam::{CrossbeamArrayQueue, CrossbeamChannel};
 use crate::peers::disruptor::{self as dis, Slot};
+use crate::peers::enso::EnsoSpsc;
 use crate::peers::rtrb::Rtrb;
 use crate::peers::std_sync::StdSyncChannel;
 use crate::peers::{self, Queue};
@@ -37,6 +38,12 @@ pub fn groups() -> Vec<Group> {
                 "one cache line",
                 "one CachePadded<AtomicU64>, no ring: the physical floor",
                 cache_line::<Spin>,
+            ),
+            Row::new(
+                Kind::Enso,
+                "enso spsc",
+                "try_push / try_pop",
+                bounce::<EnsoSpsc, Spin>,
             ),
             Row::new(Kind::Peer, "rtrb", "push / pop", bounce::<Rtrb, Spin>),
             Row::new(

@@ -10,6 +10,7 @@ use crate::harness::{self, BenchError, Worker};
 use crate::model::{Group, Items, Kind, Params, Row, Sample, Unit};
 use crate::peers::crossbeam::{CrossbeamArrayQueue, CrossbeamChannel};
 use crate::peers::disruptor::{self as dis, Sink};
+use crate::peers::enso::EnsoSpsc;
 use crate::peers::rtrb::Rtrb;
 use crate::peers::std_sync::StdSyncChannel;
 use crate::peers::{self, BatchQueue, Queue};
@@ -38,6 +39,12 @@ fn one_at_a_time() -> Group {
         notes: vec![Spin::DESCRIPTION.to_string()],
         rows: vec![
             common::harness_baseline(),
+            Row::new(
+                Kind::Enso,
+                "enso spsc",
+                "try_push / try_pop",
+                stream::<EnsoSpsc, Spin>,
+            ),
             Row::new(Kind::Peer, "rtrb", "push / pop", stream::<Rtrb, Spin>),
             Row::new(
                 Kind::Peer,
@@ -85,6 +92,12 @@ fn batched() -> Group {
         rows: vec![
             common::harness_baseline(),
             Row::new(
+                Kind::Enso,
+                "enso spsc chunks",
+                "write_chunk(64) + fill_with + commit / read_chunk(64) + iter + release",
+                stream_batched::<EnsoSpsc, Spin>,
+            ),
+            Row::new(
                 Kind::Peer,
                 "rtrb chunks",
                 "write_chunk_uninit(64) + fill_from_iter / read_chunk(all available)",
@@ -127,7 +140,7 @@ pub fn stream<Q: Queue, W: Wait>(p: &Params) -> Result<Sample, BenchError> {
 }
 
 /// Producer on core 0 writes `1..=items` in batches of `p.batch` in place;
-/// consumer on core 1 reads everything available in place and sums it.
+/// consumer on core 1 reads runs of available items in place and sums them.
 pub fn stream_batched<Q: BatchQueue, W: Wait>(p: &Params) -> Result<Sample, BenchError> {
     let (mut tx, mut rx) = Q::channel(&p.label, p.capacity)?;
     let (n, batch) = (p.items, p.batch.max(1) as u64);
@@ -148,7 +161,8 @@ pub fn stream_batched<Q: BatchQueue, W: Wait>(p: &Params) -> Result<Sample, Benc
             Worker::new(1, move || {
                 let (mut sum, mut seen) = (0u64, 0u64);
                 while seen < n {
-                    let got = Q::recv_available(&mut rx, |v| sum = sum.wrapping_add(v));
+                    let got =
+                        Q::recv_available(&mut rx, batch as usize, |v| sum = sum.wrapping_add(v));
                     if got == 0 {
                         W::idle();
                     }

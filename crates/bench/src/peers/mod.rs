@@ -10,6 +10,7 @@
 
 pub mod crossbeam;
 pub mod disruptor;
+pub mod enso;
 pub mod rtrb;
 pub mod std_sync;
 
@@ -42,9 +43,10 @@ pub trait BatchQueue: Queue {
     /// Writes `first..first + n` in place if `n` slots are free; false otherwise.
     fn try_send_batch(tx: &mut Self::Tx, first: u64, n: usize) -> bool;
 
-    /// Reads every available value in place, passing each to `seen`;
-    /// returns how many were read.
-    fn recv_available(rx: &mut Self::Rx, seen: impl FnMut(u64)) -> usize;
+    /// Reads a run of available values in place, passing each to `seen`;
+    /// returns how many were read. `batch` is the producer's batch size;
+    /// each implementation sizes its runs the way it reads fastest.
+    fn recv_available(rx: &mut Self::Rx, batch: usize, seen: impl FnMut(u64)) -> usize;
 }
 
 /// Sends `value`, waiting while the queue is full.

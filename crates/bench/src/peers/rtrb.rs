@@ -41,7 +41,8 @@ impl BatchQueue for Rtrb {
     }
 
     #[inline(always)]
-    fn recv_available(rx: &mut Self::Rx, mut seen: impl FnMut(u64)) -> usize {
+    /// Reads everything available: faster here than runs of `batch`.
+    fn recv_available(rx: &mut Self::Rx, _batch: usize, mut seen: impl FnMut(u64)) -> usize {
         let available = rx.slots();
         if available == 0 {
             return 0;
