@@ -27,3 +27,10 @@ pub use interval::{IntervalError, IntervalId, IntervalTimers, Release};
 pub use quanta::{Quanta, QuantumAccountant, Source, ZeroQuanta};
 pub use ready::{ReadyHandle, ReadyQueue};
 pub use wheel::{Expired, TimerHandle, TimerWheel};
+
+pub mod analysis;
+pub mod model;
+
+pub use analysis::{AnalysisError, Excess, Preemption, Rejection};
+pub use model::{ModelError, Priorities, Task};
+pub mod sim;
