@@ -1,0 +1,441 @@
+//! One core: its task table, ready queue, bus end, timers, reactor, and the
+//! run loop.
+//!
+//! Each turn: the bus (at most `bus` messages), I/O (at most `io` events),
+//! due timers, tasks (at most `tasks` polls), then, if the turn found no
+//! work, idling by policy. Wakes produced by any step are moved onto the
+//! ready queue (or onto the bus, for other cores) right after that step.
+//!
+//! A task poll is timed and wrapped in `catch_unwind`: a panic marks the
+//! task failed, releases its capabilities and sockets, reports the failure
+//! to its joiner and to the core's counters, and the loop goes on.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use crate::bus::{Mail, Message};
+use crate::context::{Context, Services};
+use crate::doorbell::DOORBELL;
+use crate::error::JoinError;
+use crate::ids::{CoreIndex, TaskId};
+use crate::ready::ReadyQueue;
+use crate::shared::Shared;
+use crate::table::TaskTable;
+use crate::task::BoxedTask;
+use crate::timer::TimerAction;
+use crate::topology::{IdlePolicy, Quanta};
+use crate::waker;
+
+/// A core's private state; lives on its thread.
+pub(crate) struct Core {
+    pub(crate) idx: CoreIndex,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) table: TaskTable,
+    pub(crate) ready: ReadyQueue,
+    pub(crate) sv: Services,
+    pub(crate) poll: mio::Poll,
+    pub(crate) events: mio::Events,
+    pub(crate) quanta: Quanta,
+    pub(crate) idle: IdlePolicy,
+    pub(crate) halted: bool,
+    /// Timer actions of the current turn (preallocated).
+    pub(crate) fired: Vec<TimerAction>,
+}
+
+/// Upper bound on the events taken from the poller in one call.
+pub(crate) const MAX_EVENTS: usize = 1024;
+
+impl Core {
+    /// Runs the loop until a `Halt` message, then drops every task.
+    pub(crate) fn run(&mut self) {
+        waker::enter(self.shared.kernel, self.idx, self.table.slots.len());
+        let mut idle_since: Option<Instant> = None;
+        let mut turn_start = Instant::now();
+        while !self.halted {
+            self.sv.now = self.shared.now();
+            let mut work = self.bus_phase();
+            if self.halted {
+                break;
+            }
+            if self.sv.reactor.is_some() {
+                work += self.io_phase(Some(Duration::ZERO));
+            }
+            work += self.timer_phase();
+            work += self.task_phase();
+            self.sv.counters.turns += 1;
+            let end = Instant::now();
+            let spent = (end - turn_start).as_nanos() as u64;
+            turn_start = end;
+            if work > 0 {
+                self.sv.counters.busy_ns += spent;
+                idle_since = None;
+            } else {
+                self.sv.counters.idle_ns += spent;
+                let since = *idle_since.get_or_insert(end);
+                self.idle_step(since);
+            }
+            self.publish_stats();
+        }
+        self.shutdown_tasks();
+        self.publish_stats();
+        waker::leave();
+    }
+
+    fn publish_stats(&mut self) {
+        self.sv.counters.bus_out = self.sv.bus.sent;
+        if let Some(t) = &self.sv.timers {
+            let _ = t.live();
+        }
+        self.shared.cores[self.idx.get()]
+            .stats
+            .publish(&self.sv.counters);
+    }
+
+    /// Handles up to `bus` messages from the local queue, the links and the
+    /// outside inbox, in turn.
+    fn bus_phase(&mut self) -> usize {
+        let sh = self.shared.clone();
+        self.sv.bus.flush(&sh);
+        let inbox = &sh.cores[self.idx.get()].inbox;
+        let quota = self.quanta.bus as usize;
+        let mut n = 0;
+        while n < quota && !self.halted {
+            let m = if n % 2 == 0 {
+                self.sv.bus.recv().or_else(|| inbox.pop())
+            } else {
+                inbox.pop().or_else(|| self.sv.bus.recv())
+            };
+            let m = match m {
+                Some(m) => {
+                    self.sv.counters.bus_in += 1;
+                    m
+                }
+                None => match self.sv.bus.local.pop_front() {
+                    Some(m) => m,
+                    None => break,
+                },
+            };
+            self.handle(m);
+            self.drain_wakes();
+            n += 1;
+        }
+        n
+    }
+
+    /// Polls the reactor (and the doorbell) with `timeout`; handles events.
+    pub(crate) fn io_phase(&mut self, timeout: Option<Duration>) -> usize {
+        if let Err(e) = self.poll.poll(&mut self.events, timeout)
+            && e.kind() != std::io::ErrorKind::Interrupted
+        {
+            eprintln!("enso: {}: poll failed: {e}", self.idx);
+        }
+        let mut n = 0;
+        let Core { events, sv, .. } = self;
+        for ev in events.iter() {
+            if ev.token() == DOORBELL {
+                continue;
+            }
+            if let Some(owner) = sv.reactor.as_mut().and_then(|r| r.event(ev)) {
+                // Through the wake lists: dedup and routing as for any wake.
+                waker::wake(owner);
+                n += 1;
+            }
+        }
+        self.sv.counters.io_events += n as u64;
+        self.drain_wakes();
+        n
+    }
+
+    fn timer_phase(&mut self) -> usize {
+        let Some(timers) = self.sv.timers.as_mut() else {
+            return 0;
+        };
+        let mut fired = std::mem::take(&mut self.fired);
+        let max = fired.capacity();
+        let n = timers.fire_due(self.sv.now, max, |a| fired.push(a));
+        for a in fired.drain(..) {
+            self.timer_action(a);
+        }
+        self.fired = fired;
+        self.sv.counters.timers_fired += n as u64;
+        self.drain_wakes();
+        n
+    }
+
+    /// Carries out a timer's action (locally, or as a bus message).
+    pub(crate) fn timer_action(&mut self, a: TimerAction) {
+        let to = a.task();
+        if to.core() != self.idx {
+            let m = match a {
+                TimerAction::Wake(task) => Message::Wake { task },
+                TimerAction::Send { to, word } => Message::Send { to, word },
+                TimerAction::User { to, msg } => Message::User { to, msg },
+            };
+            self.sv.send(to.core(), m);
+            return;
+        }
+        match a {
+            TimerAction::Wake(t) => self.wake_local(t),
+            TimerAction::Send { to, word } => self.deliver(to, Mail::Word(word)),
+            TimerAction::User { to, msg } => self.deliver(to, Mail::User(msg)),
+        }
+    }
+
+    fn task_phase(&mut self) -> usize {
+        let mut n = 0;
+        while n < self.quanta.tasks as usize {
+            let Some(s) = self.ready.pop() else { break };
+            self.poll_slot(s);
+            self.drain_wakes();
+            n += 1;
+        }
+        n
+    }
+
+    fn poll_slot(&mut self, s: u32) {
+        let Core {
+            table, sv, ready, ..
+        } = self;
+        let id = table.id(s);
+        let slot = &mut table.slots[s as usize];
+        slot.queued = false;
+        let Some(mut task) = slot.task.take() else {
+            return;
+        };
+        let waker = waker::waker(id);
+        let t0 = Instant::now();
+        let (res, yielded) = {
+            let mut cx = Context {
+                sv,
+                id,
+                waker: &waker,
+                caps: &mut slot.caps,
+                mail: &mut slot.mail,
+                yielded: false,
+            };
+            let r = catch_unwind(AssertUnwindSafe(|| task.poll(&mut cx)));
+            (r, cx.yielded)
+        };
+        let dt = t0.elapsed().as_nanos() as u64;
+        slot.polls += 1;
+        slot.total_ns += dt;
+        slot.longest_ns = slot.longest_ns.max(dt);
+        sv.counters.polls += 1;
+        match res {
+            Ok(Poll::Pending) => {
+                slot.task = Some(task);
+                if yielded && !slot.queued {
+                    slot.queued = true;
+                    ready.push(s, slot.priority);
+                }
+            }
+            Ok(Poll::Ready(())) => self.finish(s, task),
+            Err(payload) => {
+                let msg = panic_message(&*payload);
+                eprintln!(
+                    "enso: {id} on {} panicked in poll: {msg}; task failed, core goes on",
+                    self.idx
+                );
+                self.sv.counters.task_panics += 1;
+                task.fail(JoinError::Panicked(msg));
+                self.finish(s, task);
+            }
+        }
+    }
+
+    /// Ends the task of slot `s`: capabilities, sockets and unread mail are
+    /// released, watchers woken, the slot freed, and the task dropped.
+    pub(crate) fn finish(&mut self, s: u32, task: BoxedTask) {
+        let id = self.table.id(s);
+        let slot = &mut self.table.slots[s as usize];
+        slot.caps.release_all();
+        self.sv.counters.mail_unread += slot.mail.len() as u64;
+        slot.mail.clear();
+        let mut waiters = std::mem::take(&mut slot.waiters);
+        for w in waiters.drain(..) {
+            waker::wake(w);
+        }
+        self.table.slots[s as usize].waiters = waiters;
+        if let Some(r) = self.sv.reactor.as_mut() {
+            r.release_owner(id);
+        }
+        let cells = &self.shared.cores[self.idx.get()].slots;
+        self.table.free(s, cells);
+        drop_task(task, id);
+        self.drain_wakes();
+    }
+
+    /// Places a task on this core; a full table fails its joiner.
+    pub(crate) fn place(&mut self, mut task: BoxedTask, priority: u8) -> Option<TaskId> {
+        let cells = &self.shared.cores[self.idx.get()].slots;
+        match self.table.insert(task, priority, cells) {
+            Ok(s) => {
+                let id = self.table.id(s);
+                let slot = &mut self.table.slots[s as usize];
+                if let Some(t) = slot.task.as_mut() {
+                    t.started(id);
+                }
+                slot.queued = true;
+                self.ready.push(s, priority);
+                Some(id)
+            }
+            Err(back) => {
+                task = back;
+                task.fail(JoinError::TableFull(self.idx));
+                drop_task(task, TaskId::from_bits(0));
+                None
+            }
+        }
+    }
+
+    /// Makes a task of this core ready (stale ids are counted and ignored).
+    pub(crate) fn wake_local(&mut self, id: TaskId) {
+        match self.table.find(id) {
+            Ok(s) => {
+                let slot = &mut self.table.slots[s as usize];
+                if !slot.queued && slot.task.is_some() {
+                    slot.queued = true;
+                    self.ready.push(s, slot.priority);
+                }
+            }
+            Err(_) => self.sv.counters.stale_refused += 1,
+        }
+    }
+
+    /// Delivers mail to a task of this core and wakes it.
+    pub(crate) fn deliver(&mut self, to: TaskId, mail: Mail) {
+        match self.table.find(to) {
+            Ok(s) => {
+                let slot = &mut self.table.slots[s as usize];
+                if slot.mail.len() == slot.mail.capacity() {
+                    self.sv.counters.mail_overflow += 1;
+                    return;
+                }
+                slot.mail.push_back(mail);
+                self.wake_local(to);
+            }
+            Err(_) => self.sv.counters.stale_refused += 1,
+        }
+    }
+
+    /// Moves wakes recorded on this thread onto the ready queue or the bus.
+    pub(crate) fn drain_wakes(&mut self) {
+        loop {
+            let next = waker::with_lists(|l| {
+                l.local
+                    .pop()
+                    .map(|t| (t, true))
+                    .or_else(|| l.remote.pop().map(|t| (t, false)))
+            });
+            match next.flatten() {
+                Some((t, true)) => self.wake_local(t),
+                Some((t, false)) => self.sv.send(t.core(), Message::Wake { task: t }),
+                None => break,
+            }
+        }
+    }
+
+    /// Whether anything is waiting to be handled.
+    fn has_work(&mut self) -> bool {
+        let sh = &self.shared;
+        self.ready.len() > 0
+            || self.sv.bus.has_inbound()
+            || self.sv.bus.has_backlog()
+            || !sh.cores[self.idx.get()].inbox.is_empty()
+            || waker::with_lists(|l| !l.local.is_empty() || !l.remote.is_empty()).unwrap_or(false)
+            || self
+                .sv
+                .timers
+                .as_mut()
+                .and_then(|t| t.next_deadline())
+                .is_some_and(|d| d <= sh.now())
+    }
+
+    fn idle_step(&mut self, since: Instant) {
+        let park = match self.idle {
+            IdlePolicy::Spin => false,
+            IdlePolicy::Park => true,
+            IdlePolicy::SpinThenPark(d) => since.elapsed() >= d,
+        };
+        if !park {
+            std::hint::spin_loop();
+            return;
+        }
+        // A backlog waits for room in another core's link: retry soon rather
+        // than sleeping on a doorbell nobody will ring.
+        let backlog = self.sv.bus.has_backlog();
+        let timeout = match self.sv.timers.as_mut().and_then(|t| t.next_deadline()) {
+            Some(d) => Some(Duration::from_nanos(d.saturating_sub(self.shared.now()))),
+            None => None,
+        };
+        let timeout = if backlog {
+            Some(Duration::from_micros(50))
+        } else {
+            timeout
+        };
+        let bell = &self.shared.clone().cores[self.idx.get()].doorbell;
+        bell.announce_sleep();
+        if self.has_work() {
+            bell.awake();
+            return;
+        }
+        self.sv.counters.parks += 1;
+        self.io_phase(timeout);
+        bell.awake();
+    }
+
+    /// Halt: every task still here is dropped (its drop runs, its joiner
+    /// hears `Halted`), and the counts go to the shutdown report.
+    fn shutdown_tasks(&mut self) {
+        let mut dropped = 0;
+        let mut unread = 0;
+        for s in 0..self.table.slots.len() as u32 {
+            let slot = &mut self.table.slots[s as usize];
+            if !slot.live {
+                continue;
+            }
+            unread += slot.mail.len() as u64;
+            slot.mail.clear();
+            if let Some(mut t) = slot.task.take() {
+                t.fail(JoinError::Halted);
+                dropped += 1;
+                let id = self.table.id(s);
+                self.table.slots[s as usize].caps.release_all();
+                if let Some(r) = self.sv.reactor.as_mut() {
+                    r.release_owner(id);
+                }
+                let cells = &self.shared.cores[self.idx.get()].slots;
+                self.table.free(s, cells);
+                drop_task(t, id);
+            }
+        }
+        let mut rep = self.shared.report.lock().unwrap_or_else(|e| e.into_inner());
+        rep.tasks_dropped += dropped;
+        rep.unread_mail += unread + self.sv.counters.mail_unread;
+        rep.mail_overflow += self.sv.counters.mail_overflow;
+        drop(rep);
+        // Wakes produced by the drops may target other cores; they are
+        // counted with the rest of the bus at the final drain.
+        self.drain_wakes();
+    }
+}
+
+/// Drops a task, containing a panic in its `Drop`.
+fn drop_task(task: BoxedTask, id: TaskId) {
+    if let Err(p) = catch_unwind(AssertUnwindSafe(move || drop(task))) {
+        eprintln!("enso: {id}: panicked in drop: {}", panic_message(&*p));
+    }
+}
+
+/// The message of a panic payload.
+pub(crate) fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}

@@ -1,0 +1,1 @@
+//! Echo server and client tasks (used by the examples and tests).

@@ -1,0 +1,369 @@
+//! The kernel handle: spawn, message, list and halt from any thread.
+//!
+//! Requests from outside the kernel go through each core's inbox (bounded;
+//! a full inbox makes the caller wait, it never drops). Listings are plain
+//! data: cores and rings are read directly, tasks and timers are copied out
+//! by each core on request (a `Stats` bus message).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use crate::bus::{End, Message, TimerRequest, UserMsg};
+use crate::context::check_spawn;
+use crate::error::{SpawnError, TaskError};
+use crate::future::FutureTask;
+use crate::ids::{CoreIndex, CounterId, RingId, TaskId};
+use crate::io::IoSource;
+use crate::join::{JoinHandle, JoinSlot};
+use crate::rings::RingEntry;
+use crate::shared::Shared;
+use crate::stats::{CoreInfo, RingInfo, TaskInfo, TimerInfo};
+use crate::task::{Discard, Task, TaskBox, boxed};
+use crate::topology::Quanta;
+
+/// How long a listing waits for a core to answer.
+const LISTING_WAIT: Duration = Duration::from_secs(2);
+
+/// A cloneable handle on a kernel.
+#[derive(Clone)]
+pub struct KernelHandle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for KernelHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KernelHandle")
+            .field("kernel", &self.shared.kernel)
+            .finish()
+    }
+}
+
+/// A request refused because the kernel has shut down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Halted;
+
+impl std::fmt::Display for Halted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the kernel has shut down")
+    }
+}
+
+impl std::error::Error for Halted {}
+
+impl KernelHandle {
+    fn post(&self, core: CoreIndex, m: Message) -> Result<(), Halted> {
+        self.shared.post(core, m).map_err(|_| Halted)
+    }
+
+    /// Asks every core to stop (idempotent).
+    pub fn halt(&self) {
+        for c in 0..self.shared.cores.len() {
+            let _ = self.post(CoreIndex(c as u8), Message::Halt);
+        }
+    }
+
+    /// The index of the core named `name`.
+    pub fn core(&self, name: &str) -> Option<CoreIndex> {
+        self.shared
+            .cores
+            .iter()
+            .position(|c| c.spec.name == name)
+            .map(|i| CoreIndex(i as u8))
+    }
+
+    /// Spawns `task` on `core` with `priority`.
+    pub fn spawn_on<T: Task>(
+        &self,
+        core: CoreIndex,
+        priority: u8,
+        task: T,
+    ) -> Result<JoinHandle<T::Output>, SpawnError> {
+        check_spawn(&self.shared, core)?;
+        let slot = JoinSlot::new();
+        let task = TaskBox(boxed(task, Some(slot.clone())));
+        self.post(core, Message::Spawn { task, priority })
+            .map_err(|_| SpawnError::Halted)?;
+        Ok(JoinHandle::new(slot))
+    }
+
+    /// Spawns an `async` block on `core`.
+    pub fn spawn_async<F>(
+        &self,
+        core: CoreIndex,
+        priority: u8,
+        fut: F,
+    ) -> Result<JoinHandle<F::Output>, SpawnError>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_on(core, priority, FutureTask::new(fut))
+    }
+
+    /// Spawns the task registered as `name` with argument `arg`; the task
+    /// is listed under that name.
+    pub fn spawn_named(
+        &self,
+        core: CoreIndex,
+        priority: u8,
+        name: &str,
+        arg: u64,
+    ) -> Result<JoinHandle<()>, SpawnError> {
+        check_spawn(&self.shared, core)?;
+        let f = self
+            .shared
+            .factories
+            .iter()
+            .find(|(n, _)| n == name)
+            .ok_or_else(|| SpawnError::UnknownName(name.into()))?;
+        let task = NamedTask {
+            inner: (f.1)(arg),
+            name: self.shared.intern(name),
+            named: false,
+        };
+        self.spawn_on(core, priority, Discard(task))
+    }
+
+    /// Checks that `id` names a live task.
+    pub fn check(&self, id: TaskId) -> Result<(), TaskError> {
+        self.shared.check(id)
+    }
+
+    /// Ends a task (its drop runs; its joiner gets `Killed`).
+    pub fn kill(&self, id: TaskId) -> Result<(), TaskError> {
+        self.to_task(id, Message::Kill { task: id })
+    }
+
+    /// Wakes a task.
+    pub fn wake(&self, id: TaskId) -> Result<(), TaskError> {
+        self.to_task(id, Message::Wake { task: id })
+    }
+
+    /// Sends a word to a task's mailbox.
+    pub fn send(&self, id: TaskId, word: u64) -> Result<(), TaskError> {
+        self.to_task(id, Message::Send { to: id, word })
+    }
+
+    /// Sends a user-protocol message to a task's mailbox.
+    pub fn send_user(&self, id: TaskId, msg: UserMsg) -> Result<(), TaskError> {
+        self.to_task(id, Message::User { to: id, msg })
+    }
+
+    /// Hands a script to a task (its mailbox gets `Mail::Exec(text id)`).
+    pub fn exec(&self, id: TaskId, text: &str) -> Result<(), TaskError> {
+        self.shared.check(id)?;
+        let k = self.shared.next_text.fetch_add(1, Ordering::Relaxed);
+        self.shared
+            .texts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((k, text.to_string()));
+        self.to_task(id, Message::Exec { task: id, text: k })
+    }
+
+    /// Lists a task under `name`.
+    pub fn register(&self, id: TaskId, name: &str) -> Result<(), TaskError> {
+        let name = self.shared.intern(name);
+        self.to_task(id, Message::Register { task: id, name })
+    }
+
+    /// Hands a socket to a task on an I/O core (its mailbox gets `Mail::Io(token)`).
+    pub fn give_socket(&self, id: TaskId, source: IoSource) -> Result<(), TaskError> {
+        self.to_task(id, Message::Io { task: id, source })
+    }
+
+    fn to_task(&self, id: TaskId, m: Message) -> Result<(), TaskError> {
+        self.shared.check(id)?;
+        self.post(id.core(), m).map_err(|_| TaskError::Stale(id))
+    }
+
+    /// Arms a timer on `core`.
+    pub fn timer(&self, core: CoreIndex, req: TimerRequest) -> Result<(), Halted> {
+        self.post(core, Message::Timer(req))
+    }
+
+    /// Changes a core's quanta.
+    pub fn qos(&self, core: CoreIndex, quanta: Quanta) -> Result<(), Halted> {
+        self.post(core, Message::Qos(quanta))
+    }
+
+    /// Waits until `core` has handled everything posted to it before this call.
+    pub fn sync(&self, core: CoreIndex) -> Result<(), Halted> {
+        let seq = self.shared.listing_seq.fetch_add(1, Ordering::Relaxed) + 1;
+        self.post(
+            core,
+            Message::Sync {
+                from: core,
+                seq,
+                ack: false,
+            },
+        )?;
+        let c = &self.shared.cores[core.get()];
+        let t0 = Instant::now();
+        while c.synced.load(Ordering::Acquire) < seq {
+            if *self.shared.closed.read().unwrap_or_else(|e| e.into_inner())
+                || t0.elapsed() > LISTING_WAIT
+            {
+                return Err(Halted);
+            }
+            std::thread::sleep(Duration::from_micros(50));
+        }
+        Ok(())
+    }
+
+    /// The cores, with their counters.
+    pub fn cores(&self) -> Vec<CoreInfo> {
+        self.shared
+            .cores
+            .iter()
+            .enumerate()
+            .map(|(i, c)| CoreInfo {
+                index: CoreIndex(i as u8),
+                name: c.spec.name.clone(),
+                cpu: c.spec.cpu,
+                role: c.spec.role,
+                reactors: c.spec.reactors,
+                quanta: *c.quanta.lock().unwrap_or_else(|e| e.into_inner()),
+                idle: c.spec.idle,
+                counters: c.stats.read(),
+            })
+            .collect()
+    }
+
+    fn listings(&self) -> Vec<(Vec<TaskInfo>, Vec<TimerInfo>)> {
+        let seq = self.shared.listing_seq.fetch_add(1, Ordering::Relaxed) + 1;
+        for c in 0..self.shared.cores.len() {
+            let _ = self.post(CoreIndex(c as u8), Message::Stats { seq });
+        }
+        let deadline = Instant::now() + LISTING_WAIT;
+        let mut out = Vec::new();
+        for c in &self.shared.cores {
+            let mut l = c.listing.lock().unwrap_or_else(|e| e.into_inner());
+            while l.seq < seq {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                l = c
+                    .listing_ready
+                    .wait_timeout(l, deadline - now)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+            out.push((l.tasks.clone(), l.timers.clone()));
+        }
+        out
+    }
+
+    /// Every live task (a core that does not answer within 2 s lists its
+    /// last published listing).
+    pub fn tasks(&self) -> Vec<TaskInfo> {
+        self.listings().into_iter().flat_map(|l| l.0).collect()
+    }
+
+    /// Every live timer.
+    pub fn timers(&self) -> Vec<TimerInfo> {
+        self.listings().into_iter().flat_map(|l| l.1).collect()
+    }
+
+    /// Every named ring.
+    pub fn rings(&self) -> Vec<RingInfo> {
+        self.shared
+            .rings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|r| r.info())
+            .collect()
+    }
+
+    /// The id of the ring named `name`.
+    pub fn ring(&self, name: &str) -> Option<RingId> {
+        let rings = self.shared.rings.read().unwrap_or_else(|e| e.into_inner());
+        rings
+            .iter()
+            .position(|r| r.name == name)
+            .map(|i| RingId(i as u32))
+    }
+
+    /// Creates a named ring at run time (capacity a power of two).
+    pub fn create_ring(
+        &self,
+        name: &str,
+        capacity: usize,
+    ) -> Result<RingId, crate::error::TopologyError> {
+        if !capacity.is_power_of_two() {
+            return Err(crate::error::TopologyError::NotPowerOfTwo {
+                field: format!("ring `{name}`.capacity"),
+                value: capacity,
+            });
+        }
+        let mut rings = self.shared.rings.write().unwrap_or_else(|e| e.into_inner());
+        if rings.iter().any(|r| r.name == name) {
+            return Err(crate::error::TopologyError::DuplicateName {
+                kind: "ring",
+                name: name.into(),
+            });
+        }
+        rings.push(RingEntry::new(name, capacity));
+        Ok(RingId((rings.len() - 1) as u32))
+    }
+
+    /// Gives a task `end` of `ring` (if that end is free).
+    pub fn attach(&self, task: TaskId, ring: RingId, end: End) -> Result<(), TaskError> {
+        self.to_task(task, Message::Ring { ring, end, task })
+    }
+
+    /// Takes `end` of `ring` back from a task.
+    pub fn detach(&self, task: TaskId, ring: RingId, end: End) -> Result<(), TaskError> {
+        self.to_task(task, Message::Cursor { ring, end, task })
+    }
+
+    /// The id of the counter named `name`.
+    pub fn counter(&self, name: &str) -> Option<CounterId> {
+        self.shared
+            .counters
+            .iter()
+            .position(|c| c.0 == name)
+            .map(|i| CounterId(i as u32))
+    }
+
+    /// A counter's value.
+    pub fn counter_value(&self, id: CounterId) -> Option<u64> {
+        self.shared
+            .counters
+            .get(id.0 as usize)
+            .map(|c| c.1.load(Ordering::Relaxed))
+    }
+
+    /// Names registered for spawning by name.
+    pub fn registered(&self) -> Vec<String> {
+        self.shared.factories.iter().map(|f| f.0.clone()).collect()
+    }
+}
+
+/// A task spawned by name: lists itself under that name on its first poll.
+struct NamedTask {
+    inner: crate::task::BoxedTask,
+    name: u32,
+    named: bool,
+}
+
+impl Task for NamedTask {
+    type Output = ();
+    fn poll(&mut self, cx: &mut crate::Context<'_>) -> std::task::Poll<()> {
+        if !self.named {
+            self.named = true;
+            let me = cx.id();
+            cx.post(
+                me.core(),
+                Message::Register {
+                    task: me,
+                    name: self.name,
+                },
+            );
+        }
+        self.inner.poll(cx)
+    }
+}

@@ -1,0 +1,149 @@
+//! Named rings of `u64` words, and the registry that holds their free ends.
+//!
+//! A ring has one write end and one read end. An end is either in the
+//! registry (free) or in exactly one task's capability table; a task gets an
+//! end at boot (the topology's `writes`/`reads`), by a `Ring` bus message,
+//! or by attaching to a free end by name. When the task ends or is told to
+//! detach (a `Cursor` message), the end goes back to the registry.
+//!
+//! Each end counts its own traffic (pushed by the writer, popped by the
+//! reader; each counter has a single writer, so a plain store publishes it),
+//! which gives depth and throughput to the stats without touching the ring.
+//! (The words travel in crossbeam's `ArrayQueue` until `enso-ring`'s SPSC
+//! ring is committed; only this file changes then.)
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crossbeam_queue::ArrayQueue;
+use crossbeam_utils::CachePadded;
+
+use crate::bus::End;
+use crate::stats::RingInfo;
+
+/// A named ring and its free ends.
+pub(crate) struct RingEntry {
+    pub(crate) name: String,
+    pub(crate) capacity: usize,
+    writer: Mutex<Option<WordTx>>,
+    reader: Mutex<Option<WordRx>>,
+    pushed: CachePadded<AtomicU64>,
+    popped: CachePadded<AtomicU64>,
+}
+
+/// The write end.
+pub(crate) struct WordTx {
+    q: Arc<ArrayQueue<u64>>,
+    entry: Arc<RingEntry>,
+    pushed: u64,
+}
+
+/// The read end.
+pub(crate) struct WordRx {
+    q: Arc<ArrayQueue<u64>>,
+    entry: Arc<RingEntry>,
+    popped: u64,
+}
+
+impl RingEntry {
+    /// A new ring with both ends free.
+    pub(crate) fn new(name: &str, capacity: usize) -> Arc<RingEntry> {
+        let q = Arc::new(ArrayQueue::new(capacity.max(1)));
+        let entry = Arc::new(RingEntry {
+            name: name.to_string(),
+            capacity,
+            writer: Mutex::new(None),
+            reader: Mutex::new(None),
+            pushed: CachePadded::new(AtomicU64::new(0)),
+            popped: CachePadded::new(AtomicU64::new(0)),
+        });
+        *lock(&entry.writer) = Some(WordTx {
+            q: q.clone(),
+            entry: entry.clone(),
+            pushed: 0,
+        });
+        *lock(&entry.reader) = Some(WordRx {
+            q,
+            entry: entry.clone(),
+            popped: 0,
+        });
+        entry
+    }
+
+    /// Takes the free write end.
+    pub(crate) fn take_writer(&self) -> Option<WordTx> {
+        lock(&self.writer).take()
+    }
+
+    /// Takes the free read end.
+    pub(crate) fn take_reader(&self) -> Option<WordRx> {
+        lock(&self.reader).take()
+    }
+
+    /// Whether `end` is free.
+    pub(crate) fn is_free(&self, end: End) -> bool {
+        match end {
+            End::Write => lock(&self.writer).is_some(),
+            End::Read => lock(&self.reader).is_some(),
+        }
+    }
+
+    /// Words left in the ring (for the shutdown report).
+    pub(crate) fn depth(&self) -> u64 {
+        self.pushed
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.popped.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn info(&self) -> RingInfo {
+        let pushed = self.pushed.load(Ordering::Relaxed);
+        let popped = self.popped.load(Ordering::Relaxed);
+        RingInfo {
+            name: self.name.clone(),
+            capacity: self.capacity,
+            pushed,
+            popped,
+            depth: pushed.saturating_sub(popped),
+            writer_attached: !self.is_free(End::Write),
+            reader_attached: !self.is_free(End::Read),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl WordTx {
+    /// Pushes a word, or hands it back when the ring is full.
+    pub(crate) fn push(&mut self, w: u64) -> Result<(), u64> {
+        self.q.push(w)?;
+        self.pushed += 1;
+        // Relaxed: a statistic with a single writer (this end).
+        self.entry.pushed.store(self.pushed, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Returns the end to the registry.
+    pub(crate) fn release(self) {
+        let e = self.entry.clone();
+        *lock(&e.writer) = Some(self);
+    }
+}
+
+impl WordRx {
+    /// Pops the oldest word.
+    pub(crate) fn pop(&mut self) -> Option<u64> {
+        let w = self.q.pop()?;
+        self.popped += 1;
+        // Relaxed: a statistic with a single writer (this end).
+        self.entry.popped.store(self.popped, Ordering::Relaxed);
+        Some(w)
+    }
+
+    /// Returns the end to the registry.
+    pub(crate) fn release(self) {
+        let e = self.entry.clone();
+        *lock(&e.reader) = Some(self);
+    }
+}
