@@ -232,9 +232,10 @@ mod tests {
 
     #[test]
     fn messages_are_small_and_fixed() {
-        // One size for every kind; small enough for one or two cache lines.
+        // One size for every kind (72 bytes on x86_64: a user message's four
+        // words plus a task id and a tag); a slot stays within two cache lines.
         assert!(
-            std::mem::size_of::<Message>() <= 64,
+            std::mem::size_of::<Message>() <= 80,
             "{}",
             std::mem::size_of::<Message>()
         );
