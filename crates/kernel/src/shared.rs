@@ -190,11 +190,13 @@ pub(crate) fn reserve() -> Option<u8> {
     if reg.is_empty() {
         reg.resize(256, Entry::Free);
     }
-    let i = reg.iter().position(|s| match s {
+    // Instance 0 is never used, so no valid task id is all zero bits (the
+    // join slot's "not placed yet" value).
+    let i = reg.iter().skip(1).position(|s| match s {
         Entry::Free => true,
         Entry::Reserved => false,
         Entry::Live(w) => w.strong_count() == 0,
-    })?;
+    })? + 1;
     reg[i] = Entry::Reserved;
     Some(i as u8)
 }
