@@ -288,6 +288,8 @@ pub enum KernelError {
     },
     /// Too many kernels alive in this process (instance ids are 8 bits).
     TooManyKernels,
+    /// The bus rings could not be created.
+    Bus(String),
     /// A core thread panicked outside any task poll (a kernel bug).
     CorePanicked(String),
 }
@@ -297,6 +299,7 @@ impl fmt::Display for KernelError {
         match self {
             KernelError::Io(e) => write!(f, "kernel: {e}"),
             KernelError::Pin { core, cpu } => write!(f, "core `{core}`: cannot pin to CPU {cpu}"),
+            KernelError::Bus(e) => write!(f, "kernel: bus rings: {e}"),
             KernelError::TooManyKernels => write!(f, "kernel: 256 kernels alive in this process"),
             KernelError::CorePanicked(c) => write!(f, "core `{c}` panicked outside a task"),
         }

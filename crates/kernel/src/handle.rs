@@ -306,7 +306,14 @@ impl KernelHandle {
                 name: name.into(),
             });
         }
-        rings.push(RingEntry::new(name, capacity));
+        let entry = RingEntry::new(name, capacity).map_err(|_| {
+            crate::error::TopologyError::OutOfRange {
+                field: format!("ring `{name}`.capacity"),
+                value: capacity as u64,
+                max: enso_ring::MAX_CAPACITY as u64,
+            }
+        })?;
+        rings.push(entry);
         Ok(RingId((rings.len() - 1) as u32))
     }
 

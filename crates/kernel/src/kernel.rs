@@ -283,8 +283,11 @@ fn boot_with(kernel: u8, topo: Topology) -> Result<Kernel, KernelError> {
     let rings = topo
         .rings
         .iter()
-        .map(|r| RingEntry::new(&r.name, r.capacity))
-        .collect();
+        .map(|r| {
+            RingEntry::new(&r.name, r.capacity)
+                .map_err(|e| KernelError::Bus(format!("ring `{}`: {e}", r.name)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let counters: Vec<(String, Counter)> = topo
         .counters
         .iter()
@@ -308,11 +311,8 @@ fn boot_with(kernel: u8, topo: Topology) -> Result<Kernel, KernelError> {
     });
     shared::publish(&shared);
     let mut cores = Vec::with_capacity(n);
-    for ((i, ep), poll) in mesh(n, topo.bus_capacity)
-        .into_iter()
-        .enumerate()
-        .zip(polls)
-    {
+    let eps = mesh(n, topo.bus_capacity).map_err(|e| KernelError::Bus(e.to_string()))?;
+    for ((i, ep), poll) in eps.into_iter().enumerate().zip(polls) {
         cores.push(new_core(&shared, CoreIndex(i as u8), ep, poll)?);
     }
     let ids = place_boot_tasks(&shared, &mut cores, topo.tasks);

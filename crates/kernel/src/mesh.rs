@@ -32,7 +32,7 @@ pub(crate) struct Endpoint {
 }
 
 /// Builds the endpoints of `n` cores with links of `capacity` slots.
-pub(crate) fn mesh(n: usize, capacity: usize) -> Vec<Endpoint> {
+pub(crate) fn mesh(n: usize, capacity: usize) -> Result<Vec<Endpoint>, enso_ring::RingError> {
     let mut eps: Vec<Endpoint> = (0..n)
         .map(|i| Endpoint {
             me: CoreIndex(i as u8),
@@ -47,13 +47,13 @@ pub(crate) fn mesh(n: usize, capacity: usize) -> Vec<Endpoint> {
     for i in 0..n {
         for j in 0..n {
             if i != j {
-                let (t, r) = link(capacity);
+                let (t, r) = link(capacity)?;
                 eps[i].tx[j] = Some(t);
                 eps[j].rx[i] = Some(r);
             }
         }
     }
-    eps
+    Ok(eps)
 }
 
 impl Endpoint {
@@ -132,8 +132,8 @@ impl Endpoint {
     }
 
     /// Whether any inbound link or the local queue holds a message.
-    pub(crate) fn has_inbound(&self) -> bool {
-        !self.local.is_empty() || self.rx.iter().flatten().any(|r| !r.is_empty())
+    pub(crate) fn has_inbound(&mut self) -> bool {
+        !self.local.is_empty() || self.rx.iter_mut().flatten().any(|r| !r.is_empty())
     }
 
     /// Counts and drops everything still queued (shutdown): inbound links,
@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn mesh_links_every_ordered_pair() {
-        let eps = mesh(3, 4);
+        let eps = mesh(3, 4).unwrap();
         for (i, e) in eps.iter().enumerate() {
             for j in 0..3 {
                 assert_eq!(e.tx[j].is_some(), i != j);

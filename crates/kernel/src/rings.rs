@@ -9,14 +9,13 @@
 //! Each end counts its own traffic (pushed by the writer, popped by the
 //! reader; each counter has a single writer, so a plain store publishes it),
 //! which gives depth and throughput to the stats without touching the ring.
-//! (The words travel in crossbeam's `ArrayQueue` until `enso-ring`'s SPSC
-//! ring is committed; only this file changes then.)
+//! The words travel in an `enso_ring::spsc` ring.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::CachePadded;
+use enso_ring::spsc::{Consumer, Producer, channel};
 
 use crate::bus::End;
 use crate::stats::RingInfo;
@@ -33,22 +32,22 @@ pub(crate) struct RingEntry {
 
 /// The write end.
 pub(crate) struct WordTx {
-    q: Arc<ArrayQueue<u64>>,
+    q: Producer<u64>,
     entry: Arc<RingEntry>,
     pushed: u64,
 }
 
 /// The read end.
 pub(crate) struct WordRx {
-    q: Arc<ArrayQueue<u64>>,
+    q: Consumer<u64>,
     entry: Arc<RingEntry>,
     popped: u64,
 }
 
 impl RingEntry {
-    /// A new ring with both ends free.
-    pub(crate) fn new(name: &str, capacity: usize) -> Arc<RingEntry> {
-        let q = Arc::new(ArrayQueue::new(capacity.max(1)));
+    /// A new ring with both ends free (`capacity` a power of two).
+    pub(crate) fn new(name: &str, capacity: usize) -> Result<Arc<RingEntry>, enso_ring::RingError> {
+        let (tx, rx) = channel(capacity)?;
         let entry = Arc::new(RingEntry {
             name: name.to_string(),
             capacity,
@@ -58,16 +57,16 @@ impl RingEntry {
             popped: CachePadded::new(AtomicU64::new(0)),
         });
         *lock(&entry.writer) = Some(WordTx {
-            q: q.clone(),
+            q: tx,
             entry: entry.clone(),
             pushed: 0,
         });
         *lock(&entry.reader) = Some(WordRx {
-            q,
+            q: rx,
             entry: entry.clone(),
             popped: 0,
         });
-        entry
+        Ok(entry)
     }
 
     /// Takes the free write end.
@@ -117,7 +116,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl WordTx {
     /// Pushes a word, or hands it back when the ring is full.
     pub(crate) fn push(&mut self, w: u64) -> Result<(), u64> {
-        self.q.push(w)?;
+        self.q.try_push(w).map_err(|e| match e {
+            enso_ring::PushError::Full(w) | enso_ring::PushError::Closed(w) => w,
+        })?;
         self.pushed += 1;
         // Relaxed: a statistic with a single writer (this end).
         self.entry.pushed.store(self.pushed, Ordering::Relaxed);
@@ -134,7 +135,7 @@ impl WordTx {
 impl WordRx {
     /// Pops the oldest word.
     pub(crate) fn pop(&mut self) -> Option<u64> {
-        let w = self.q.pop()?;
+        let w = self.q.try_pop().ok()?;
         self.popped += 1;
         // Relaxed: a statistic with a single writer (this end).
         self.entry.popped.store(self.popped, Ordering::Relaxed);

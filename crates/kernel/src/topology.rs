@@ -520,13 +520,19 @@ fn check_core_limits(c: &CoreSpec) -> Result<(), TopologyError> {
 }
 
 fn check_pow2(field: &str, value: usize) -> Result<(), TopologyError> {
-    if value.is_power_of_two() {
-        Ok(())
-    } else {
+    if !value.is_power_of_two() {
         Err(TopologyError::NotPowerOfTwo {
             field: field.into(),
             value,
         })
+    } else if value > enso_ring::MAX_CAPACITY {
+        Err(TopologyError::OutOfRange {
+            field: field.into(),
+            value: value as u64,
+            max: enso_ring::MAX_CAPACITY as u64,
+        })
+    } else {
+        Ok(())
     }
 }
 
