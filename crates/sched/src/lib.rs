@@ -33,4 +33,5 @@ pub mod model;
 
 pub use analysis::{AnalysisError, Excess, Preemption, Rejection};
 pub use model::{ModelError, Priorities, Task};
+pub mod admit;
 pub mod sim;
