@@ -20,20 +20,21 @@ use crate::context::{Context, Services};
 use crate::doorbell::DOORBELL;
 use crate::error::JoinError;
 use crate::ids::{CoreIndex, TaskId};
-use crate::ready::ReadyQueue;
 use crate::shared::Shared;
 use crate::table::TaskTable;
 use crate::task::BoxedTask;
 use crate::timer::TimerAction;
 use crate::topology::{IdlePolicy, Quanta};
 use crate::waker;
+use enso_sched::ReadyQueue;
 
 /// A core's private state; lives on its thread.
 pub(crate) struct Core {
     pub(crate) idx: CoreIndex,
     pub(crate) shared: Arc<Shared>,
     pub(crate) table: TaskTable,
-    pub(crate) ready: ReadyQueue,
+    /// Ready task slots by priority (`enso_sched`: 256 levels, O(1)).
+    pub(crate) ready: ReadyQueue<u32>,
     pub(crate) sv: Services,
     pub(crate) poll: mio::Poll,
     pub(crate) events: mio::Events,
@@ -186,7 +187,9 @@ impl Core {
     fn task_phase(&mut self) -> usize {
         let mut n = 0;
         while n < self.quanta.tasks as usize {
-            let Some(s) = self.ready.pop() else { break };
+            let Some((_, s)) = self.ready.pop() else {
+                break;
+            };
             self.poll_slot(s);
             self.drain_wakes();
             n += 1;
@@ -228,7 +231,7 @@ impl Core {
                 slot.task = Some(task);
                 if yielded && !slot.queued {
                     slot.queued = true;
-                    ready.push(s, slot.priority);
+                    enqueue(ready, s, slot.priority);
                 }
             }
             Ok(Poll::Ready(())) => self.finish(s, task),
@@ -278,7 +281,7 @@ impl Core {
                     t.started(id);
                 }
                 slot.queued = true;
-                self.ready.push(s, priority);
+                enqueue(&mut self.ready, s, priority);
                 Some(id)
             }
             Err(back) => {
@@ -297,7 +300,7 @@ impl Core {
                 let slot = &mut self.table.slots[s as usize];
                 if !slot.queued && slot.task.is_some() {
                     slot.queued = true;
-                    self.ready.push(s, slot.priority);
+                    enqueue(&mut self.ready, s, slot.priority);
                 }
             }
             Err(_) => self.sv.counters.stale_refused += 1,
@@ -420,6 +423,13 @@ impl Core {
         // counted with the rest of the bus at the final drain.
         self.drain_wakes();
     }
+}
+
+/// Queues slot `s` at `priority`. The queue holds as many entries as the
+/// table has slots and a slot is queued at most once (its `queued` flag),
+/// so it is never full.
+fn enqueue(ready: &mut ReadyQueue<u32>, s: u32, priority: u8) {
+    let _ = ready.push(priority, s);
 }
 
 /// Drops a task, containing a panic in its `Drop`.

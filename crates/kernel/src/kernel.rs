@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::CachePadded;
+use enso_sched::ReadyQueue;
 
 use crate::bus::KINDS;
 use crate::caps::{Cap, Counter};
@@ -26,7 +27,6 @@ use crate::handle::KernelHandle;
 use crate::ids::{CoreIndex, TaskId};
 use crate::io::Reactor;
 use crate::mesh::{Endpoint, mesh};
-use crate::ready::ReadyQueue;
 use crate::rings::RingEntry;
 use crate::shared::{self, CoreShared, INBOX, Listing, Shared};
 use crate::stats::{CoreStatsCell, ShutdownReport};
@@ -353,16 +353,20 @@ fn new_core(
     } else {
         None
     };
-    let timers = spec
-        .reactors
-        .timers
-        .then(|| Timers::new(idx, spec.max_timers));
+    let timers = match spec.reactors.timers {
+        true => Some(
+            Timers::new(idx, spec.max_timers)
+                .map_err(|e| KernelError::Bus(format!("core `{}` timer wheel: {e}", spec.name)))?,
+        ),
+        false => None,
+    };
     let fired = (spec.quanta.tasks.max(spec.quanta.bus) as usize).max(1);
     Ok(Core {
         idx,
         shared: shared.clone(),
         table: TaskTable::new(shared.kernel, idx, spec.max_tasks, shared.mailbox),
-        ready: ReadyQueue::new(spec.max_tasks),
+        ready: ReadyQueue::with_capacity(spec.max_tasks)
+            .map_err(|e| KernelError::Bus(format!("core `{}` ready queue: {e}", spec.name)))?,
         sv: Services {
             core: idx,
             shared: shared.clone(),

@@ -54,7 +54,6 @@ mod kernel;
 mod link;
 mod mesh;
 mod pin;
-mod ready;
 mod rings;
 mod shared;
 mod stats;

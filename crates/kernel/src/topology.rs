@@ -502,11 +502,11 @@ fn check_core_limits(c: &CoreSpec) -> Result<(), TopologyError> {
             max: crate::ids::MAX_SLOTS as u64,
         });
     }
-    if c.max_timers == 0 || c.max_timers > u32::MAX as usize {
+    if c.max_timers == 0 || c.max_timers > enso_sched::MAX_CAPACITY {
         return Err(TopologyError::OutOfRange {
             field: format!("core `{}`.max_timers", c.name),
             value: c.max_timers as u64,
-            max: u64::from(u32::MAX),
+            max: enso_sched::MAX_CAPACITY as u64,
         });
     }
     if let IdlePolicy::SpinThenPark(d) = c.idle
