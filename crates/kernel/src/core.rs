@@ -343,7 +343,7 @@ impl Core {
     /// Whether anything is waiting to be handled.
     fn has_work(&mut self) -> bool {
         let sh = &self.shared;
-        self.ready.len() > 0
+        !self.ready.is_empty()
             || self.sv.bus.has_inbound()
             || self.sv.bus.has_backlog()
             || !sh.cores[self.idx.get()].inbox.is_empty()
