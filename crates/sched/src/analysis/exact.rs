@@ -16,21 +16,52 @@ use num_integer::Integer;
 
 /// Total utilization `sum C_i / T_i` as a reduced fraction `(num, den)`.
 pub fn utilization<'a>(tasks: impl IntoIterator<Item = &'a Task>) -> (BigUint, BigUint) {
-    let mut num = BigUint::from(0u32);
-    let mut den = BigUint::from(1u32);
+    let mut acc = Utilization::new();
     for t in tasks {
-        let p = BigUint::from(t.period);
-        let g = den.gcd(&p);
-        // num/den + C/T over the common denominator lcm(den, T).
-        let lcm = &den / &g * &p;
-        num = num * (&lcm / &den) + BigUint::from(t.wcet) * (&lcm / &p);
-        den = lcm;
+        acc.add(t);
     }
+    let (num, den) = (acc.num, acc.den);
     let g = num.gcd(&den);
     if g > BigUint::from(1u32) {
         (num / &g, den / g)
     } else {
         (num, den)
+    }
+}
+
+/// A running sum of utilizations over the product of the periods: only
+/// big-by-small multiplications, linear in the size of the numbers.
+#[derive(Debug, Clone)]
+pub struct Utilization {
+    num: BigUint,
+    den: BigUint,
+}
+
+impl Utilization {
+    /// Zero.
+    pub fn new() -> Self {
+        Self {
+            num: BigUint::from(0u32),
+            den: BigUint::from(1u32),
+        }
+    }
+
+    /// Adds `C / T` of `task`.
+    pub fn add(&mut self, task: &Task) {
+        // num/den + C/T = (num T + C den) / (den T)
+        self.num = &self.num * task.period + &self.den * task.wcet;
+        self.den *= task.period;
+    }
+
+    /// Compares the sum with 1.
+    pub fn cmp_one(&self) -> Ordering {
+        self.num.cmp(&self.den)
+    }
+}
+
+impl Default for Utilization {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -26,7 +26,7 @@
 //! equals 1 with blocking or jitter, where the busy period never closes)
 //! the response time is reported unbounded: safe, never a wrong yes.
 
-use super::exact::utilization_cmp_one;
+use super::exact::Utilization;
 use super::{AnalysisError, Budget, Excess, Preemption, Rejection, div_ceil};
 use crate::model::{Priorities, Task, ranks, validate};
 use core::cmp::Ordering;
@@ -72,6 +72,7 @@ pub fn analyze(
 ) -> Result<FpReport, AnalysisError> {
     validate(tasks)?;
     let rank = ranks(tasks, priorities);
+    let level_load = level_utilizations(tasks, &rank);
     let mut budget = Budget::new();
     let mut out = Vec::with_capacity(tasks.len());
     let mut rejection = None;
@@ -85,7 +86,14 @@ pub fn analyze(
             Preemption::Limited { .. } if tasks[i].poll >= tasks[i].wcet => tasks[i].wcet,
             _ => 1,
         };
-        let response = task_response(&tasks[i], &hp, blocking, last, i, &mut budget)?;
+        let job = Job {
+            task: &tasks[i],
+            index: i,
+            blocking,
+            last,
+            load: level_load[i],
+        };
+        let response = task_response(&job, &hp, &mut budget)?;
         let deadline = tasks[i].deadline;
         let schedulable = response.is_some_and(|r| r <= deadline);
         if !schedulable && rejection.is_none() {
@@ -131,18 +139,49 @@ fn blocking_term(
     }
 }
 
-/// The worst response time of `task` over its level-i busy period.
-fn task_response(
-    task: &Task,
-    hp: &[&Task],
+/// For each task, the utilization of its level (itself and every task of
+/// equal or higher rank) compared with 1, in one pass down the ranks.
+fn level_utilizations(tasks: &[Task], rank: &[u64]) -> Vec<Ordering> {
+    let mut order: Vec<usize> = (0..tasks.len()).collect();
+    order.sort_by_key(|&i| core::cmp::Reverse(rank[i]));
+    let mut out = vec![Ordering::Less; tasks.len()];
+    let mut acc = Utilization::new();
+    let mut k = 0;
+    while k < order.len() {
+        // Every task of one rank shares the level that includes them all.
+        let r = rank[order[k]];
+        let end = k + order[k..].iter().take_while(|&&i| rank[i] == r).count();
+        for &i in &order[k..end] {
+            acc.add(&tasks[i]);
+        }
+        for &i in &order[k..end] {
+            out[i] = acc.cmp_one();
+        }
+        k = end;
+    }
+    out
+}
+
+/// The task under analysis and its terms.
+struct Job<'a> {
+    task: &'a Task,
+    index: usize,
     blocking: u64,
     last: u64,
-    i: usize,
+    /// Utilization of its level compared with 1.
+    load: Ordering,
+}
+
+/// The worst response time of a task over its level-i busy period.
+fn task_response(
+    job: &Job<'_>,
+    hp: &[&Task],
     budget: &mut Budget,
 ) -> Result<Option<u64>, AnalysisError> {
+    let (task, i, blocking, last) = (job.task, job.index, job.blocking, job.last);
     let overflow = AnalysisError::Overflow { task: Some(i) };
     let level = || hp.iter().copied().chain(core::iter::once(task));
-    let closes = match utilization_cmp_one(level()) {
+    let closes = match job.load {
         Ordering::Less => true,
         Ordering::Equal => blocking == 0 && level().all(|t| t.jitter == 0),
         Ordering::Greater => false,

@@ -5,7 +5,7 @@
 //! `enso-admit --help` and the `enso_sched::admit` module docs.
 
 use enso_sched::admit::{evaluate, input, output};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 const HELP: &str = r#"enso-admit: schedulability analysis of a task set on one core
@@ -73,7 +73,7 @@ fn run() -> Result<bool, String> {
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "-h" | "--help" => {
-                print!("{HELP}");
+                let _ = std::io::stdout().lock().write_all(HELP.as_bytes());
                 std::process::exit(0);
             }
             "-V" | "--version" => {
@@ -94,13 +94,17 @@ fn run() -> Result<bool, String> {
     let text = read_input(file.as_deref())?;
     let set = input::parse(&text)?;
     let out = evaluate(&set).map_err(|e| e.to_string())?;
-    if json {
+    let text = if json {
         let doc = serde_json::to_string(&output::to_json(&set, &out))
             .map_err(|e| format!("writing JSON: {e}"))?;
-        println!("{doc}");
+        doc + "\n"
     } else {
-        print!("{}", output::to_table(&set, &out));
-    }
+        output::to_table(&set, &out)
+    };
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| format!("writing output: {e}"))?;
     Ok(out.schedulable)
 }
 
