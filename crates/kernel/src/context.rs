@@ -265,16 +265,17 @@ impl Context<'_> {
             .ok_or(TimerError::NotATimerCore(core))
     }
 
-    /// Arms a oneshot timer on this core, due `after` from this turn's clock.
+    /// Arms a oneshot timer on this core, due `after` from now (the clock is read
+    /// at the call, so the timer cannot fire early relative to it).
     pub fn after(&mut self, after: Duration, action: TimerAction) -> Result<TimerId, TimerError> {
-        let d = self.sv.now.saturating_add(ns(after));
+        let d = self.sv.shared.now().saturating_add(ns(after));
         self.timers()?.arm(d, 0, action)
     }
 
     /// Arms an interval timer on this core, first due one `period` from now.
     pub fn every(&mut self, period: Duration, action: TimerAction) -> Result<TimerId, TimerError> {
         let p = ns(period).max(1);
-        let d = self.sv.now.saturating_add(p);
+        let d = self.sv.shared.now().saturating_add(p);
         self.timers()?.arm(d, p, action)
     }
 

@@ -84,7 +84,8 @@ impl Core {
         waker::leave();
     }
 
-    fn publish_stats(&mut self) {
+    /// Publishes the core's counters for readers on other threads.
+    pub(crate) fn publish_stats(&mut self) {
         self.sv.counters.bus_out = self.sv.bus.sent;
         if let Some(t) = &self.sv.timers {
             let _ = t.live();

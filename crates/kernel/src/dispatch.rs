@@ -59,6 +59,8 @@ impl Core {
             }
             Message::Sync { from, seq, ack } => {
                 if ack {
+                    // Counters first: whoever waits for the answer reads them next.
+                    self.publish_stats();
                     let sh = &self.shared.cores[self.idx.get()];
                     sh.synced.store(seq, std::sync::atomic::Ordering::Release);
                 } else {

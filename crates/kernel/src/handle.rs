@@ -162,6 +162,30 @@ impl KernelHandle {
         self.to_task(id, Message::Exec { task: id, text: k })
     }
 
+    /// Stores a text for an `Exec` message; returns its id.
+    pub fn put_text(&self, text: &str) -> u64 {
+        let k = self.shared.next_text.fetch_add(1, Ordering::Relaxed);
+        self.shared
+            .texts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((k, text.to_string()));
+        k
+    }
+
+    /// The id of a listed name (for a `Register` message), interning it.
+    pub fn name_id(&self, name: &str) -> u32 {
+        self.shared.intern(name)
+    }
+
+    /// The sequence number of the last `Sync` answer `core` received.
+    pub fn last_sync(&self, core: CoreIndex) -> u64 {
+        self.shared
+            .cores
+            .get(core.get())
+            .map_or(0, |c| c.synced.load(Ordering::Acquire))
+    }
+
     /// Lists a task under `name`.
     pub fn register(&self, id: TaskId, name: &str) -> Result<(), TaskError> {
         let name = self.shared.intern(name);
