@@ -61,7 +61,8 @@ impl Task for Ping {
                 }
             }
             if let Some(p) = self.pong {
-                cx.send(p, 1).expect("pong alive, link not full with one ball");
+                cx.send(p, 1)
+                    .expect("pong alive, link not full with one ball");
             }
         }
         Poll::Pending
@@ -93,7 +94,8 @@ impl Task for Ticker {
         if !self.armed {
             self.armed = true;
             let me = cx.id();
-            cx.every(Duration::from_micros(200), TimerAction::Wake(me)).unwrap();
+            cx.every(Duration::from_micros(200), TimerAction::Wake(me))
+                .unwrap();
         } else {
             self.ticks.fetch_add(1, Ordering::Relaxed);
         }
@@ -115,26 +117,57 @@ fn steady_state_bus_poll_and_timer_allocate_nothing() {
     let h = k.handle().clone();
     let trips = Arc::new(AtomicU64::new(0));
     let ticks = Arc::new(AtomicU64::new(0));
-    let ping = h.spawn_on(CoreIndex(0), 5, Ping { pong: None, trips: trips.clone() }).unwrap();
+    let ping = h
+        .spawn_on(
+            CoreIndex(0),
+            5,
+            Ping {
+                pong: None,
+                trips: trips.clone(),
+            },
+        )
+        .unwrap();
     wait_until("ping placed", || ping.task_id().is_some());
     let ping_id = ping.task_id().unwrap();
     let pong = h.spawn_on(CoreIndex(1), 5, Pong { ping: ping_id }).unwrap();
     wait_until("pong placed", || pong.task_id().is_some());
     for c in 0..2 {
-        h.spawn_on(CoreIndex(c), 5, Ticker { armed: false, ticks: ticks.clone() }).unwrap();
+        h.spawn_on(
+            CoreIndex(c),
+            5,
+            Ticker {
+                armed: false,
+                ticks: ticks.clone(),
+            },
+        )
+        .unwrap();
     }
     h.send(ping_id, pong.task_id().unwrap().to_bits()).unwrap();
     // Warm up: every buffer reaches its working size.
-    wait_until("warm-up", || trips.load(Ordering::Relaxed) >= 2_000 && ticks.load(Ordering::Relaxed) >= 20);
-    let n = if cfg!(debug_assertions) { 20_000 } else { 200_000 };
+    wait_until("warm-up", || {
+        trips.load(Ordering::Relaxed) >= 2_000 && ticks.load(Ordering::Relaxed) >= 20
+    });
+    let n = if cfg!(debug_assertions) {
+        20_000
+    } else {
+        200_000
+    };
     let (t0, k0) = (trips.load(Ordering::Relaxed), ticks.load(Ordering::Relaxed));
     let before = ALLOCS.load(Ordering::SeqCst);
     while trips.load(Ordering::Relaxed) < t0 + n || ticks.load(Ordering::Relaxed) < k0 + 50 {
         std::thread::sleep(Duration::from_millis(1));
     }
     let after = ALLOCS.load(Ordering::SeqCst);
-    let (dt, dk) = (trips.load(Ordering::Relaxed) - t0, ticks.load(Ordering::Relaxed) - k0);
-    assert_eq!(after - before, 0, "{} allocations during {dt} round trips and {dk} timer fires", after - before);
+    let (dt, dk) = (
+        trips.load(Ordering::Relaxed) - t0,
+        ticks.load(Ordering::Relaxed) - k0,
+    );
+    assert_eq!(
+        after - before,
+        0,
+        "{} allocations during {dt} round trips and {dk} timer fires",
+        after - before
+    );
     k.halt();
     k.join().unwrap();
 }
