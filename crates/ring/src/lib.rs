@@ -45,6 +45,7 @@
 
 pub mod config;
 pub mod error;
+pub mod mpsc;
 pub mod spsc;
 
 mod slots;

@@ -81,3 +81,52 @@ fn spsc_batches() {
     producer.join().unwrap();
     assert_eq!(next[0], MESSAGES);
 }
+
+#[test]
+fn mpsc_three_producers() {
+    use enso_ring::mpsc;
+    let producers = 3u64;
+    let per = MESSAGES / producers;
+    let (tx, mut rx) = mpsc::with_config::<u64>(config(512)).unwrap();
+    let handles: Vec<_> = (0..producers)
+        .map(|p| {
+            let mut tx = tx.clone();
+            thread::spawn(move || {
+                let mut sent = 0;
+                while sent < per {
+                    if p == 2 && sent % 5 == 0 {
+                        let want = (per - sent).min(7) as usize;
+                        if let Ok(mut chunk) = tx.write_chunk(want) {
+                            chunk.fill_with(|i| tag(p, sent + i as u64));
+                            sent += chunk.commit() as u64;
+                            continue;
+                        }
+                    }
+                    tx.push(tag(p, sent)).unwrap();
+                    sent += 1;
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let mut next = vec![0u64; producers as usize];
+    let mut round = 0usize;
+    loop {
+        round += 1;
+        if round % 3 == 0 {
+            match rx.read_chunk(round % 50) {
+                Ok(run) => run.iter().for_each(|&v| check(&mut next, v)),
+                Err(PopError::Empty) => thread::yield_now(),
+                Err(PopError::Closed) => break,
+            }
+            continue;
+        }
+        match rx.pop() {
+            Ok(v) => check(&mut next, v),
+            Err(PopError::Closed) => break,
+            Err(PopError::Empty) => unreachable!("pop waits"),
+        }
+    }
+    handles.into_iter().for_each(|h| h.join().unwrap());
+    assert!(next.iter().all(|&n| n == per), "{next:?}");
+}

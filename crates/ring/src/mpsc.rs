@@ -1,0 +1,578 @@
+//! Multi-producer single-consumer queue: producers (`Clone`) claim slots by
+//! CAS on a shared tail; the single consumer reads without CAS.
+//!
+//! The algorithm is Dmitry Vyukov's bounded MPMC queue ("Bounded MPMC
+//! queue", 1024cores.net, 2010) with the consumer side specialised to one
+//! reader.
+//!
+//! # Protocol
+//!
+//! Cursors are positions; stamps are encoded as in [`slots`](crate::slots).
+//!
+//! - `Shared::tail` (CAS by producers, `Relaxed`): the next unclaimed
+//!   position. A producer that reads `tail = p` and finds slot `p` stamped
+//!   `free(p)` (loaded with `Acquire`, which pairs with the consumer's
+//!   `Release` when it freed the slot, so the consumer's read of the old
+//!   value happens before the overwrite) claims `p` by CAS `p -> p + 1`. The
+//!   CAS only arbitrates between producers and needs no ordering. A stamp a
+//!   lap behind means the ring is full if `tail` is still the latest tail
+//!   (checked by a no-op CAS, which, unlike a load, cannot return a stale
+//!   value); a stamp ahead means `tail` was stale and the producer moves past
+//!   the claimed position.
+//! - Slot stamps: the claiming producer writes the value, then stores
+//!   `full(p)` with `Release`; the consumer polls the stamp of its `head`
+//!   with `Acquire`, takes the value and stores `free(p + capacity)` with
+//!   `Release` to hand the slot to the next lap.
+//! - `Consumer::head` (private): the next position to read. Messages are
+//!   read in claim order, which is per-producer order.
+//! - `Shared::state` = `producers << 1 | CONSUMER_GONE`. Producers are
+//!   counted on clone and drop (`AcqRel`); the consumer reads the count with
+//!   `Acquire` only when it finds the ring empty, then looks at the slot again.
+//!   Producers read `CONSUMER_GONE` (`Relaxed`, read-mostly line) per push.
+//!
+//! A batch claims `n` positions with one CAS after checking that the last of
+//! them is free (the consumer frees in order, so all before it are free).
+//! Claimed positions that are not written before the chunk is committed or
+//! dropped are stamped `hole(p)`; the consumer frees holes and skips them.
+//!
+//! Unread messages are dropped once, by the last end to go: every slot whose
+//! stamp has state `full` holds one.
+//!
+//! ```
+//! use enso_ring::mpsc;
+//! let (tx, mut rx) = mpsc::channel::<u32>(4).unwrap();
+//! let mut tx2 = tx.clone();
+//! let mut tx = tx;
+//! tx.try_push(1).unwrap();
+//! tx2.try_push(2).unwrap();
+//! assert_eq!(rx.try_pop(), Ok(1));
+//! assert_eq!(rx.try_pop(), Ok(2));
+//! ```
+
+use crate::config::{Backpressure, Config, Policy, WaitStrategy, check_capacity};
+use crate::error::{ChunkError, PopError, PushError, RingError};
+use crate::slots::{SlotRange, free, full, hole, lap_distance};
+use crate::sync::{Arc, AtomicUsize, Doorbell, Ordering, spin_loop};
+use crate::wait::Waiter;
+use crossbeam_utils::CachePadded;
+use std::fmt;
+use std::ops::Index;
+
+const CONSUMER_GONE: usize = 1;
+const ONE_PRODUCER: usize = 2;
+
+/// State shared by all ends.
+struct Shared<T> {
+    slots: SlotRange<T>,
+    /// Next unclaimed position; CAS by producers.
+    tail: CachePadded<AtomicUsize>,
+    /// `producers << 1 | CONSUMER_GONE`.
+    state: CachePadded<AtomicUsize>,
+    bell: Doorbell,
+    policy: Policy,
+}
+
+impl<T> Drop for Shared<T> {
+    fn drop(&mut self) {
+        for i in 0..self.slots.capacity() {
+            let slot = self.slots.slot(i);
+            if slot.stamp.load(Ordering::Acquire) & 3 == 1 {
+                // SAFETY: every end is gone; a `full` stamp means the slot
+                // holds a message nobody took.
+                unsafe { slot.drop_value() };
+            }
+        }
+    }
+}
+
+impl<T> Shared<T> {
+    fn consumer_gone(&self) -> bool {
+        self.state.load(Ordering::Relaxed) & CONSUMER_GONE != 0
+    }
+
+    fn producers_gone(&self) -> bool {
+        self.state.load(Ordering::Acquire) < ONE_PRODUCER
+    }
+
+    fn ring(&self) {
+        if self.policy.wait == WaitStrategy::Park {
+            self.bell.notify();
+        }
+    }
+}
+
+/// Builds a ring of `capacity` slots with `Block` backpressure and
+/// `SpinThenYield` waiting.
+pub fn channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), RingError> {
+    with_config(Config::new(capacity))
+}
+
+/// Builds a ring as `config` says.
+pub fn with_config<T: Send>(config: Config) -> Result<(Producer<T>, Consumer<T>), RingError> {
+    check_capacity(config.capacity)?;
+    let slots = SlotRange::alloc(config.capacity).ok_or(RingError::CapacityTooLarge {
+        capacity: config.capacity,
+    })?;
+    from_range(slots, config.policy)
+}
+
+/// Builds a ring on `slots` (already stamped for position 0).
+pub(crate) fn from_range<T: Send>(
+    slots: SlotRange<T>,
+    policy: Policy,
+) -> Result<(Producer<T>, Consumer<T>), RingError> {
+    if policy.backpressure == Backpressure::Overwrite {
+        return Err(RingError::Unsupported {
+            what: "mpsc backpressure Overwrite (only broadcast::lossy overwrites)",
+        });
+    }
+    let shared = Arc::new(Shared {
+        slots,
+        tail: CachePadded::new(AtomicUsize::new(0)),
+        state: CachePadded::new(AtomicUsize::new(ONE_PRODUCER)),
+        bell: Doorbell::default(),
+        policy,
+    });
+    let producer = Producer {
+        shared: shared.clone(),
+    };
+    Ok((producer, Consumer { shared, head: 0 }))
+}
+
+/// A writing end. `Clone` to add producers.
+pub struct Producer<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T> fmt::Debug for Producer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpsc::Producer").finish_non_exhaustive()
+    }
+}
+
+impl<T> Clone for Producer<T> {
+    fn clone(&self) -> Self {
+        self.shared.state.fetch_add(ONE_PRODUCER, Ordering::Relaxed);
+        Self {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Producer<T> {
+    fn drop(&mut self) {
+        self.shared.state.fetch_sub(ONE_PRODUCER, Ordering::AcqRel);
+        self.shared.bell.notify();
+    }
+}
+
+/// Outcome of one attempt to claim `n` positions.
+enum Claim {
+    At(usize),
+    Full,
+}
+
+impl<T> Producer<T> {
+    /// Number of slots.
+    pub fn capacity(&self) -> usize {
+        self.shared.slots.capacity()
+    }
+
+    /// Whether the consumer is gone.
+    pub fn is_closed(&self) -> bool {
+        self.shared.consumer_gone()
+    }
+
+    /// Claims positions `p..p + n` by CAS on the tail (see module doc).
+    #[inline]
+    fn claim(&self, n: usize) -> Claim {
+        let shared = &*self.shared;
+        let mut tail = shared.tail.load(Ordering::Relaxed);
+        loop {
+            let last = tail.wrapping_add(n - 1);
+            let stamp = shared.slots.slot(last).stamp.load(Ordering::Acquire);
+            let distance = lap_distance(stamp, last);
+            if distance == 0 {
+                // A strong CAS: on failure it returns the latest tail, so a
+                // stale `tail` is corrected without another load.
+                match shared.tail.compare_exchange(
+                    tail,
+                    tail.wrapping_add(n),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return Claim::At(tail),
+                    Err(now) => {
+                        tail = now;
+                        spin_loop();
+                    }
+                }
+            } else if distance < 0 {
+                // The slot is a lap behind: full, if `tail` is the latest
+                // tail. A plain load could return a stale tail forever (in
+                // the memory model; loom explores it), a CAS reads the latest.
+                match shared
+                    .tail
+                    .compare_exchange(tail, tail, Ordering::Relaxed, Ordering::Relaxed)
+                {
+                    Ok(_) => return Claim::Full,
+                    Err(now) => tail = now,
+                }
+            } else {
+                // `last` was already claimed, so the tail is past it; the
+                // next CAS corrects any remaining staleness.
+                tail = last.wrapping_add(1);
+            }
+        }
+    }
+
+    /// Pushes without waiting.
+    #[inline]
+    pub fn try_push(&mut self, value: T) -> Result<(), PushError<T>> {
+        if self.is_closed() {
+            return Err(PushError::Closed(value));
+        }
+        let Claim::At(pos) = self.claim(1) else {
+            return Err(PushError::Full(value));
+        };
+        let slot = self.shared.slots.slot(pos);
+        // SAFETY: position `pos` is ours by the CAS, and its slot was freed
+        // by the consumer (stamp `free(pos)` loaded with Acquire).
+        unsafe { slot.write(value) };
+        slot.stamp.store(full(pos), Ordering::Release);
+        self.shared.ring();
+        Ok(())
+    }
+
+    /// Pushes, waiting for room if the backpressure is `Block`.
+    pub fn push(&mut self, value: T) -> Result<(), PushError<T>> {
+        if self.shared.policy.backpressure == Backpressure::Fail {
+            return self.try_push(value);
+        }
+        let mut waiter = Waiter::new(self.shared.policy.wait);
+        let mut value = value;
+        loop {
+            match self.try_push(value) {
+                Err(PushError::Full(v)) => value = v,
+                done => return done,
+            }
+            let shared = &*self.shared;
+            waiter.wait(&shared.bell, || {
+                let tail = shared.tail.load(Ordering::Relaxed);
+                let stamp = shared.slots.slot(tail).stamp.load(Ordering::Acquire);
+                lap_distance(stamp, tail) >= 0 || shared.consumer_gone()
+            });
+        }
+    }
+
+    /// Claims `n` consecutive positions to write in place; fails at once if
+    /// they are not all free.
+    pub fn write_chunk(&mut self, n: usize) -> Result<WriteChunk<'_, T>, ChunkError> {
+        let capacity = self.capacity();
+        if n > capacity {
+            return Err(ChunkError::TooLarge {
+                requested: n,
+                capacity,
+            });
+        }
+        if self.is_closed() {
+            return Err(ChunkError::Closed);
+        }
+        let start = if n == 0 {
+            0
+        } else {
+            match self.claim(n) {
+                Claim::At(start) => start,
+                Claim::Full => return Err(ChunkError::Full),
+            }
+        };
+        Ok(WriteChunk {
+            producer: self,
+            start,
+            len: n,
+            written: 0,
+        })
+    }
+}
+
+/// `n` claimed positions. [`push`](Self::push) writes in place;
+/// [`commit`](Self::commit) publishes. Positions left unwritten (or all
+/// of them, if the chunk is dropped without commit, after dropping the
+/// values) become holes the consumer skips.
+pub struct WriteChunk<'a, T> {
+    producer: &'a mut Producer<T>,
+    start: usize,
+    len: usize,
+    written: usize,
+}
+
+impl<T> fmt::Debug for WriteChunk<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpsc::WriteChunk")
+            .field("len", &self.len)
+            .field("written", &self.written)
+            .finish()
+    }
+}
+
+impl<T> WriteChunk<'_, T> {
+    /// Positions claimed.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing was claimed.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Writes `value` into the next claimed slot; gives it back when all
+    /// are written.
+    #[inline]
+    pub fn push(&mut self, value: T) -> Result<(), T> {
+        if self.written == self.len {
+            return Err(value);
+        }
+        let pos = self.start.wrapping_add(self.written);
+        // SAFETY: claimed by this chunk and free (checked by `claim`).
+        unsafe { self.producer.shared.slots.slot(pos).write(value) };
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Fills every remaining claimed slot with `f(index)`.
+    pub fn fill_with(&mut self, mut f: impl FnMut(usize) -> T) {
+        while self.written < self.len {
+            let value = f(self.written);
+            // Cannot fail: `written < len`.
+            let _ = self.push(value);
+        }
+    }
+
+    /// Publishes the written values; returns how many.
+    pub fn commit(mut self) -> usize {
+        self.publish(true)
+    }
+
+    /// Stamps written positions `full` (or drops them when `keep` is
+    /// false) and the rest `hole`.
+    fn publish(&mut self, keep: bool) -> usize {
+        let written = std::mem::take(&mut self.written);
+        let shared = &*self.producer.shared;
+        for i in 0..self.len {
+            let pos = self.start.wrapping_add(i);
+            let slot = shared.slots.slot(pos);
+            if i < written && keep {
+                slot.stamp.store(full(pos), Ordering::Release);
+            } else {
+                if i < written {
+                    // SAFETY: written by `push`, not published.
+                    unsafe { slot.drop_value() };
+                }
+                slot.stamp.store(hole(pos), Ordering::Release);
+            }
+        }
+        self.len = 0;
+        shared.ring();
+        if keep { written } else { 0 }
+    }
+}
+
+impl<T> Drop for WriteChunk<'_, T> {
+    fn drop(&mut self) {
+        if self.len != 0 {
+            self.publish(false);
+        }
+    }
+}
+
+/// The reading end. `Send`, not `Clone`.
+pub struct Consumer<T> {
+    shared: Arc<Shared<T>>,
+    /// Next position to read.
+    head: usize,
+}
+
+impl<T> fmt::Debug for Consumer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpsc::Consumer")
+            .field("head", &self.head)
+            .finish()
+    }
+}
+
+impl<T> Drop for Consumer<T> {
+    fn drop(&mut self) {
+        self.shared.state.fetch_or(CONSUMER_GONE, Ordering::Release);
+        self.shared.bell.notify();
+    }
+}
+
+impl<T> Consumer<T> {
+    /// Number of slots.
+    pub fn capacity(&self) -> usize {
+        self.shared.slots.capacity()
+    }
+
+    /// Frees the slot of `pos` for the next lap.
+    #[inline(always)]
+    fn free_slot(&self, pos: usize) {
+        let next = pos.wrapping_add(self.capacity());
+        self.shared
+            .slots
+            .slot(pos)
+            .stamp
+            .store(free(next), Ordering::Release);
+    }
+
+    /// Skips holes at `head`; then whether `head + offset` is full.
+    #[inline(always)]
+    fn is_full(&mut self, offset: usize) -> bool {
+        loop {
+            let stamp = self.stamp(0);
+            if stamp != hole(self.head) {
+                break;
+            }
+            self.free_slot(self.head);
+            self.head = self.head.wrapping_add(1);
+        }
+        let pos = self.head.wrapping_add(offset);
+        self.stamp(offset) == full(pos)
+    }
+
+    fn stamp(&self, offset: usize) -> usize {
+        let pos = self.head.wrapping_add(offset);
+        self.shared.slots.slot(pos).stamp.load(Ordering::Acquire)
+    }
+
+    #[cold]
+    fn empty_or_closed(&mut self) -> PopError {
+        if self.shared.producers_gone() && !self.is_full(0) {
+            PopError::Closed
+        } else {
+            PopError::Empty
+        }
+    }
+
+    /// Pops without waiting.
+    #[inline]
+    pub fn try_pop(&mut self) -> Result<T, PopError> {
+        if !self.is_full(0) {
+            return Err(self.empty_or_closed());
+        }
+        let pos = self.head;
+        // SAFETY: stamped full(pos) (Acquire): initialised and ours until
+        // we free the slot.
+        let value = unsafe { self.shared.slots.slot(pos).take() };
+        self.free_slot(pos);
+        self.head = pos.wrapping_add(1);
+        self.shared.ring();
+        Ok(value)
+    }
+
+    /// Pops, waiting until a message arrives or every producer is gone.
+    pub fn pop(&mut self) -> Result<T, PopError> {
+        let mut waiter = Waiter::new(self.shared.policy.wait);
+        loop {
+            match self.try_pop() {
+                Err(PopError::Empty) => {}
+                done => return done,
+            }
+            let shared = &*self.shared;
+            let head = self.head;
+            waiter.wait(&shared.bell, || {
+                let stamp = shared.slots.slot(head).stamp.load(Ordering::Acquire);
+                stamp & 1 == 1 || shared.producers_gone()
+            });
+        }
+    }
+
+    /// Presents up to `max` consecutive ready messages in place.
+    pub fn read_chunk(&mut self, max: usize) -> Result<ReadChunk<'_, T>, PopError> {
+        let max = max.min(self.capacity());
+        let mut len = 0;
+        while len < max && self.is_full(len) {
+            len += 1;
+        }
+        if len == 0 {
+            return Err(self.empty_or_closed());
+        }
+        Ok(ReadChunk {
+            consumer: self,
+            len,
+        })
+    }
+}
+
+/// A run of ready messages, read in place; dropping it (or
+/// [`release`](Self::release)) consumes them. Indexed; it may cross the end
+/// of the buffer.
+pub struct ReadChunk<'a, T> {
+    consumer: &'a mut Consumer<T>,
+    len: usize,
+}
+
+impl<T> fmt::Debug for ReadChunk<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("mpsc::ReadChunk")
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+impl<T> ReadChunk<'_, T> {
+    /// Number of messages.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the run is empty (never, as built by `read_chunk`).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The `i`-th message, in place.
+    pub fn get(&self, i: usize) -> Option<&T> {
+        if i >= self.len {
+            return None;
+        }
+        let pos = self.consumer.head.wrapping_add(i);
+        // SAFETY: stamped full (Acquire in `read_chunk`) and not freed yet.
+        Some(unsafe { self.consumer.shared.slots.slot(pos).get() })
+    }
+
+    /// The messages in order, in place.
+    pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        (0..self.len).filter_map(move |i| self.get(i))
+    }
+
+    /// Consumes the run.
+    pub fn release(self) {}
+}
+
+impl<T> Index<usize> for ReadChunk<'_, T> {
+    type Output = T;
+
+    fn index(&self, i: usize) -> &T {
+        match self.get(i) {
+            Some(v) => v,
+            None => panic!("index {i} out of a read chunk of {}", self.len),
+        }
+    }
+}
+
+impl<T> Drop for ReadChunk<'_, T> {
+    fn drop(&mut self) {
+        let consumer = &mut *self.consumer;
+        for i in 0..self.len {
+            let pos = consumer.head.wrapping_add(i);
+            if std::mem::needs_drop::<T>() {
+                // SAFETY: ready and not freed; dropped once, then freed.
+                unsafe { consumer.shared.slots.slot(pos).drop_value() };
+            }
+            consumer.free_slot(pos);
+        }
+        consumer.head = consumer.head.wrapping_add(self.len);
+        consumer.shared.ring();
+    }
+}
