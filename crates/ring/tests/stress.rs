@@ -94,7 +94,7 @@ fn mpsc_three_producers() {
             thread::spawn(move || {
                 let mut sent = 0;
                 while sent < per {
-                    if p == 2 && sent % 5 == 0 {
+                    if p == 2 && sent.is_multiple_of(5) {
                         let want = (per - sent).min(7) as usize;
                         if let Ok(mut chunk) = tx.write_chunk(want) {
                             chunk.fill_with(|i| tag(p, sent + i as u64));
@@ -113,7 +113,7 @@ fn mpsc_three_producers() {
     let mut round = 0usize;
     loop {
         round += 1;
-        if round % 3 == 0 {
+        if round.is_multiple_of(3) {
             match rx.read_chunk(round % 50) {
                 Ok(run) => run.iter().for_each(|&v| check(&mut next, v)),
                 Err(PopError::Empty) => thread::yield_now(),
