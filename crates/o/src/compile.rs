@@ -1,0 +1,466 @@
+//! Compiler: syntax tree to a flat stack code, with names resolved.
+//!
+//! Each lambda (and each train) becomes a [`Chunk`]. Parameters and names
+//! assigned inside a lambda are local slots; a name that is local to an
+//! enclosing lambda is captured by value when the closure is made; every
+//! other name is a global, resolved to an index into the global table at
+//! compile time, so the machine never looks a name up by string. A local
+//! read before it is assigned falls back to the global of the same name,
+//! as oK's environments do (`a:0;{a+:1;a}'1 2 3` gives `1 1 1`).
+//!
+//! Arguments are evaluated right to left, as in oK, and pushed so that the
+//! first argument ends on top of the operand stack.
+
+use crate::ast::{LambdaSrc, Node};
+use crate::error::OResult;
+use crate::value::{Adverb, Func, Sym, Value, Verb};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// One instruction of the stack code.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Op {
+    Const(u32),
+    Local(u16),
+    Global(u32),
+    SetLocal(u16),
+    SetGlobal(u32),
+    Pop,
+    Monad(Verb),
+    Dyad(Verb),
+    /// Pops the function, then `n` arguments (first on top), and applies.
+    Call(u32),
+    /// Pops a left argument and binds it to the verb (`2+`).
+    Curry(Verb),
+    /// Pops `n` items (first on top) and makes a list.
+    List(u32),
+    /// Makes a dictionary: keys from a constant, values popped (last on top).
+    Dict(u32),
+    /// Makes a closure from a template.
+    Closure(u32),
+    /// Pops a function and makes a derived verb.
+    Derive(Adverb),
+    Jump(u32),
+    JumpIfFalse(u32),
+    /// Pops the target, `n` indices (first on top) and the value; amends.
+    Amend(u32, Option<Verb>),
+    Return,
+}
+
+/// What a chunk was compiled from (for printing functions).
+#[derive(Debug)]
+pub(crate) enum ChunkSrc {
+    Top,
+    Lambda(Arc<LambdaSrc>),
+    Train(Box<Node>),
+}
+
+/// Compiled code for a program, lambda or train.
+#[derive(Debug)]
+pub struct Chunk {
+    pub(crate) code: Vec<Op>,
+    pub(crate) consts: Vec<Value>,
+    pub(crate) templates: Vec<Arc<Chunk>>,
+    pub(crate) nparams: usize,
+    pub(crate) nlocals: usize,
+    /// Per local slot, the global read when the slot is unset.
+    pub(crate) fallback: Vec<u32>,
+    /// Enclosing slots copied into this chunk's capture slots.
+    pub(crate) capture_from: Vec<u16>,
+    pub(crate) capture_base: usize,
+    pub(crate) src: ChunkSrc,
+    pub(crate) train_is_adverb: bool,
+}
+
+/// The global variable table: names resolved to indices at compile time.
+#[derive(Default, Debug)]
+pub struct Globals {
+    pub(crate) names: Vec<Sym>,
+    pub(crate) vals: Vec<Option<Value>>,
+    index: HashMap<Sym, u32>,
+}
+
+impl Globals {
+    /// The index of `name`, adding it (unset) if new.
+    pub fn intern(&mut self, name: &Sym) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.clone());
+        self.vals.push(None);
+        self.index.insert(name.clone(), i);
+        i
+    }
+    /// The index of `name`, if known.
+    pub fn lookup(&self, name: &str) -> Option<u32> {
+        self.index.get(name).copied()
+    }
+}
+
+struct Scope {
+    top: bool,
+    slots: Vec<Sym>,
+    capture_from: Vec<u16>,
+    capture_base: usize,
+}
+
+struct Builder {
+    code: Vec<Op>,
+    consts: Vec<Value>,
+    templates: Vec<Arc<Chunk>>,
+}
+
+struct Compiler<'g> {
+    globals: &'g mut Globals,
+    scopes: Vec<Scope>,
+}
+
+/// Compiles a parsed program into a top-level chunk.
+pub fn compile_program(body: &[Node], globals: &mut Globals) -> OResult<Arc<Chunk>> {
+    let mut c = Compiler {
+        globals,
+        scopes: vec![Scope {
+            top: true,
+            slots: vec![],
+            capture_from: vec![],
+            capture_base: 0,
+        }],
+    };
+    let mut b = Builder {
+        code: vec![],
+        consts: vec![],
+        templates: vec![],
+    };
+    c.body(body, &mut b);
+    Ok(Arc::new(Chunk {
+        code: b.code,
+        consts: b.consts,
+        templates: b.templates,
+        nparams: 0,
+        nlocals: 0,
+        fallback: vec![],
+        capture_from: vec![],
+        capture_base: 0,
+        src: ChunkSrc::Top,
+        train_is_adverb: false,
+    }))
+}
+
+fn assigned_names(n: &Node, out: &mut Vec<Sym>) {
+    match n {
+        Node::Assign {
+            name,
+            global,
+            value,
+        } => {
+            if !global && !out.contains(name) {
+                out.push(name.clone());
+            }
+            assigned_names(value, out);
+        }
+        Node::IndexAssign {
+            name, index, value, ..
+        } => {
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+            index.iter().for_each(|i| assigned_names(i, out));
+            assigned_names(value, out);
+        }
+        Node::List(v) | Node::Args(v) | Node::Cond(v) => {
+            v.iter().for_each(|i| assigned_names(i, out))
+        }
+        Node::Verb { l, r, curry, .. } => {
+            l.iter()
+                .chain(r.iter())
+                .for_each(|i| assigned_names(i, out));
+            curry.iter().flatten().for_each(|i| assigned_names(i, out));
+        }
+        Node::Adverb { verb, l, r, .. } => {
+            assigned_names(verb, out);
+            l.iter()
+                .chain(r.iter())
+                .for_each(|i| assigned_names(i, out));
+        }
+        Node::Quote(x) | Node::Train(x) => assigned_names(x, out),
+        Node::Dict(v) => v.iter().for_each(|(_, i)| assigned_names(i, out)),
+        Node::Nil | Node::Lit(_) | Node::Lambda(_) | Node::Name(_) | Node::Hole => {}
+    }
+}
+
+enum Slot {
+    Local(u16),
+    Global(u32),
+}
+
+impl Compiler<'_> {
+    fn resolve_in(&mut self, depth: usize, name: &Sym) -> Option<u16> {
+        let sc = &self.scopes[depth];
+        if sc.top {
+            return None;
+        }
+        if let Some(i) = sc.slots.iter().position(|s| s == name) {
+            return Some(i as u16);
+        }
+        if depth == 0 {
+            return None;
+        }
+        let parent = self.resolve_in(depth - 1, name)?;
+        let sc = &mut self.scopes[depth];
+        sc.slots.push(name.clone());
+        sc.capture_from.push(parent);
+        Some((sc.slots.len() - 1) as u16)
+    }
+
+    fn resolve(&mut self, name: &Sym) -> Slot {
+        let d = self.scopes.len() - 1;
+        match self.resolve_in(d, name) {
+            Some(s) => Slot::Local(s),
+            None => Slot::Global(self.globals.intern(name)),
+        }
+    }
+
+    fn konst(&mut self, b: &mut Builder, v: Value) {
+        b.consts.push(v);
+        b.code.push(Op::Const((b.consts.len() - 1) as u32));
+    }
+
+    fn body(&mut self, body: &[Node], b: &mut Builder) {
+        if body.is_empty() {
+            self.konst(b, Value::Nil);
+        }
+        for (i, e) in body.iter().enumerate() {
+            if i > 0 {
+                b.code.push(Op::Pop);
+            }
+            self.expr(e, b);
+        }
+        b.code.push(Op::Return);
+    }
+
+    fn template(&mut self, params: Vec<Sym>, body: &[Node], src: ChunkSrc, b: &mut Builder) -> u32 {
+        let mut slots = params.clone();
+        let mut assigned = Vec::new();
+        body.iter().for_each(|n| assigned_names(n, &mut assigned));
+        for a in assigned {
+            if !slots.contains(&a) {
+                slots.push(a);
+            }
+        }
+        let capture_base = slots.len();
+        self.scopes.push(Scope {
+            top: false,
+            slots,
+            capture_from: vec![],
+            capture_base,
+        });
+        let mut inner = Builder {
+            code: vec![],
+            consts: vec![],
+            templates: vec![],
+        };
+        self.body(body, &mut inner);
+        let sc = self.scopes.pop().unwrap_or(Scope {
+            top: false,
+            slots: vec![],
+            capture_from: vec![],
+            capture_base: 0,
+        });
+        let fallback = sc.slots.iter().map(|s| self.globals.intern(s)).collect();
+        let train_is_adverb =
+            matches!(&src, ChunkSrc::Train(n) if matches!(**n, Node::Adverb { .. }));
+        let chunk = Chunk {
+            code: inner.code,
+            consts: inner.consts,
+            templates: inner.templates,
+            nparams: params.len(),
+            nlocals: sc.slots.len(),
+            fallback,
+            capture_from: sc.capture_from,
+            capture_base: sc.capture_base,
+            src,
+            train_is_adverb,
+        };
+        b.templates.push(Arc::new(chunk));
+        (b.templates.len() - 1) as u32
+    }
+
+    fn store(&mut self, name: &Sym, global: bool, b: &mut Builder) {
+        if global || self.scopes.last().is_some_and(|s| s.top) {
+            let g = self.globals.intern(name);
+            b.code.push(Op::SetGlobal(g));
+        } else {
+            match self.resolve(name) {
+                Slot::Local(s) => b.code.push(Op::SetLocal(s)),
+                Slot::Global(g) => b.code.push(Op::SetGlobal(g)),
+            }
+        }
+    }
+
+    fn args_rev(&mut self, args: &[Node], b: &mut Builder) {
+        for a in args.iter().rev() {
+            self.expr(a, b);
+        }
+    }
+
+    fn expr(&mut self, n: &Node, b: &mut Builder) {
+        match n {
+            Node::Nil => self.konst(b, Value::Nil),
+            Node::Lit(v) => self.konst(b, v.clone()),
+            Node::Hole => b.code.push(Op::Local(0)),
+            Node::List(items) | Node::Args(items) => {
+                if items.is_empty() {
+                    self.konst(b, Value::empty());
+                } else {
+                    self.args_rev(items, b);
+                    b.code.push(Op::List(items.len() as u32));
+                }
+            }
+            Node::Name(s) => match self.resolve(s) {
+                Slot::Local(i) => b.code.push(Op::Local(i)),
+                Slot::Global(g) => b.code.push(Op::Global(g)),
+            },
+            Node::Assign {
+                name,
+                global,
+                value,
+            } => {
+                self.expr(value, b);
+                self.store(name, *global, b);
+            }
+            Node::IndexAssign {
+                name,
+                index,
+                op,
+                value,
+            } => {
+                self.expr(value, b);
+                self.args_rev(index, b);
+                self.expr(&Node::Name(name.clone()), b);
+                b.code.push(Op::Amend(index.len() as u32, *op));
+                self.store(name, false, b);
+            }
+            Node::Verb {
+                verb,
+                monad,
+                l,
+                r,
+                curry,
+            } => self.verb(*verb, *monad, l, r, curry, b),
+            Node::Adverb { adv, verb, l, r } => {
+                if let Some(r) = r {
+                    self.expr(r, b);
+                    if let Some(l) = l {
+                        self.expr(l, b);
+                    }
+                    self.expr(verb, b);
+                    b.code.push(Op::Derive(*adv));
+                    b.code.push(Op::Call(1 + l.is_some() as u32));
+                } else {
+                    self.expr(verb, b);
+                    b.code.push(Op::Derive(*adv));
+                }
+            }
+            Node::Lambda(src) => {
+                let t = self.template(
+                    src.params.clone(),
+                    &src.body,
+                    ChunkSrc::Lambda(src.clone()),
+                    b,
+                );
+                b.code.push(Op::Closure(t));
+            }
+            Node::Train(x) => {
+                let body = [(**x).clone()];
+                let t = self.template(vec![Arc::from("")], &body, ChunkSrc::Train(x.clone()), b);
+                b.code.push(Op::Closure(t));
+            }
+            Node::Cond(items) => self.cond(items, b),
+            Node::Quote(x) => self.expr(x, b),
+            Node::Dict(entries) => {
+                for (_, v) in entries {
+                    self.expr(v, b);
+                }
+                let keys = Value::syms(entries.iter().map(|(k, _)| k.clone()).collect());
+                b.consts.push(keys);
+                b.code.push(Op::Dict((b.consts.len() - 1) as u32));
+            }
+        }
+    }
+
+    fn verb(
+        &mut self,
+        verb: Verb,
+        monad: bool,
+        l: &Option<Box<Node>>,
+        r: &Option<Box<Node>>,
+        curry: &Option<Vec<Node>>,
+        b: &mut Builder,
+    ) {
+        let f = if monad {
+            Func::Monad(verb)
+        } else {
+            Func::Prim(verb)
+        };
+        if let Some(args) = curry {
+            if let Some(r) = r {
+                self.expr(r, b);
+            }
+            self.args_rev(args, b);
+            self.konst(b, Value::func(f));
+            b.code.push(Op::Call(args.len() as u32));
+            if r.is_some() {
+                b.code.push(Op::Call(1));
+            }
+            return;
+        }
+        match (l, r) {
+            (Some(l), Some(r)) => {
+                if let (Verb::Dot, Node::Args(args)) = (verb, &**r) {
+                    self.args_rev(args, b);
+                    self.expr(l, b);
+                    b.code.push(Op::Call(args.len() as u32));
+                    return;
+                }
+                self.expr(r, b);
+                self.expr(l, b);
+                b.code.push(Op::Dyad(verb));
+            }
+            (None, Some(r)) => {
+                self.expr(r, b);
+                b.code.push(Op::Monad(verb));
+            }
+            (Some(l), None) => {
+                self.expr(l, b);
+                b.code.push(Op::Curry(verb));
+            }
+            (None, None) => self.konst(b, Value::func(f)),
+        }
+    }
+
+    fn cond(&mut self, items: &[Node], b: &mut Builder) {
+        if items.is_empty() {
+            self.konst(b, Value::Nil);
+            return;
+        }
+        let mut ends = Vec::new();
+        let mut z = 0;
+        while z + 1 < items.len() {
+            self.expr(&items[z], b);
+            let jf = b.code.len();
+            b.code.push(Op::JumpIfFalse(0));
+            self.expr(&items[z + 1], b);
+            ends.push(b.code.len());
+            b.code.push(Op::Jump(0));
+            let here = b.code.len() as u32;
+            b.code[jf] = Op::JumpIfFalse(here);
+            z += 2;
+        }
+        self.expr(&items[items.len() - 1], b);
+        let end = b.code.len() as u32;
+        for e in ends {
+            b.code[e] = Op::Jump(end);
+        }
+    }
+}

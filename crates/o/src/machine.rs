@@ -1,0 +1,736 @@
+//! The machine: a continuation-passing evaluator over explicit stacks.
+//!
+//! State is three vectors: control frames (a compiled code frame with its
+//! program counter, or a resumable adverb [`Job`]), the operand stack, and
+//! the local slots. Calling a lambda pushes a frame and returning pops it,
+//! so O recursion never grows the Rust stack. Every instruction and every
+//! job step costs one unit of fuel; when the fuel runs out [`Interp::run`]
+//! returns [`Outcome::Suspended`] and the next `run` resumes exactly there.
+//!
+//! Threading: an [`Interp`] owns all its state and every value is built on
+//! `Arc`, so the interpreter is `Send`: it can be created on one thread and
+//! moved to the core that runs it. It is not `Sync`; run it from one thread
+//! at a time.
+//!
+//! Limits ([`Limits`]): the control depth, the operand and local stacks, and
+//! the length of any one list built by a verb are bounded; exceeding a bound
+//! is a `limit` error, so a runaway script cannot exhaust memory.
+
+use crate::adverbs::{self, Action, Job, Step};
+use crate::compile::{Chunk, Globals, Op, compile_program};
+use crate::error::{ErrorKind, OError, OResult, expected, limit, valence};
+use crate::host::{Host, HostResult, NoHost};
+use crate::parser::parse;
+use crate::value::{Arity, Func, Lambda, Value, Verb};
+use crate::verbs::{self, index, truthy};
+use std::cell::Cell;
+use std::sync::Arc;
+
+/// Resource limits of one interpreter.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Maximum number of control frames (call depth plus pending adverbs).
+    pub max_frames: usize,
+    /// Maximum number of values on the operand and local stacks together.
+    pub max_stack: usize,
+    /// Maximum number of items in one list built by a verb.
+    pub max_items: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_frames: 4_000_000,
+            max_stack: 16_000_000,
+            max_items: 1 << 28,
+        }
+    }
+}
+
+thread_local! {
+    static MAX_ITEMS: Cell<usize> = const { Cell::new(1 << 28) };
+}
+
+/// The list-length limit of the interpreter running on this thread.
+pub fn max_items() -> usize {
+    MAX_ITEMS.with(|c| c.get())
+}
+
+/// The result of [`Interp::run`].
+#[derive(Debug)]
+pub enum Outcome {
+    /// The program finished with this value.
+    Done(Value),
+    /// The fuel ran out; call `run` again to continue.
+    Suspended,
+    /// A host verb asked to wait; call [`Interp::wake`] with its result, then `run`.
+    Waiting,
+    /// The program failed; the interpreter is ready for a new program.
+    Error(OError),
+}
+
+enum Frame {
+    Code {
+        chunk: Arc<Chunk>,
+        pc: usize,
+        lbase: usize,
+        sbase: usize,
+    },
+    Job(Box<dyn Job>),
+}
+
+/// An O interpreter: globals plus the state of the program being run.
+///
+/// ```
+/// let mut o = enso_o::Interp::new();
+/// assert_eq!(o.eval("+/!10").unwrap().to_string(), "45");
+/// o.eval("f:{$[x=0;0;1+f[x-1]]}").unwrap();
+/// assert_eq!(o.eval("f 100000").unwrap().to_string(), "100000");
+/// ```
+pub struct Interp {
+    globals: Globals,
+    frames: Vec<Frame>,
+    stack: Vec<Value>,
+    locals: Vec<Option<Value>>,
+    input: Option<Value>,
+    result: Option<Value>,
+    waiting: bool,
+    limits: Limits,
+    nhost: u32,
+}
+
+impl Default for Interp {
+    fn default() -> Interp {
+        Interp::new()
+    }
+}
+
+fn is_nil(v: &Value) -> bool {
+    matches!(v, Value::Nil)
+}
+
+impl Interp {
+    /// A fresh interpreter with default limits.
+    pub fn new() -> Interp {
+        Interp::with_limits(Limits::default())
+    }
+
+    /// A fresh interpreter with the given limits.
+    pub fn with_limits(limits: Limits) -> Interp {
+        Interp {
+            globals: Globals::default(),
+            frames: Vec::new(),
+            stack: Vec::new(),
+            locals: Vec::new(),
+            input: None,
+            result: None,
+            waiting: false,
+            limits,
+            nhost: 0,
+        }
+    }
+
+    /// Registers a host verb under `name`; returns the id passed to [`Host::call`].
+    pub fn register(&mut self, name: &str, arity: Arity) -> u32 {
+        let id = self.nhost;
+        self.nhost += 1;
+        self.set(
+            name,
+            Value::func(Func::Host {
+                id,
+                name: Arc::from(name),
+                arity,
+            }),
+        );
+        id
+    }
+
+    /// The value of global `name`.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        let i = self.globals.lookup(name)?;
+        self.globals.vals[i as usize].clone()
+    }
+
+    /// Sets global `name`.
+    pub fn set(&mut self, name: &str, v: Value) {
+        let i = self.globals.intern(&Arc::from(name));
+        self.globals.vals[i as usize] = Some(v);
+    }
+
+    /// True when no program is loaded or running.
+    pub fn is_idle(&self) -> bool {
+        self.frames.is_empty() && !self.waiting
+    }
+
+    /// Parses and compiles `src` and makes it the program [`Interp::run`] runs.
+    /// Any unfinished program is discarded.
+    pub fn load(&mut self, src: &str) -> OResult<()> {
+        self.reset();
+        let ast = parse(src)?;
+        let chunk = compile_program(&ast, &mut self.globals)?;
+        self.frames.push(Frame::Code {
+            chunk,
+            pc: 0,
+            lbase: 0,
+            sbase: 0,
+        });
+        Ok(())
+    }
+
+    fn reset(&mut self) {
+        self.frames.clear();
+        self.stack.clear();
+        self.locals.clear();
+        self.input = None;
+        self.result = None;
+        self.waiting = false;
+    }
+
+    /// Runs the loaded program for at most `fuel` steps.
+    pub fn run(&mut self, fuel: u64, host: &mut dyn Host) -> Outcome {
+        if self.waiting {
+            return Outcome::Waiting;
+        }
+        MAX_ITEMS.with(|c| c.set(self.limits.max_items));
+        let mut fuel = fuel;
+        match self.exec(&mut fuel, host) {
+            Ok(true) => {
+                let v = self.result.take().unwrap_or(Value::Nil);
+                self.reset();
+                Outcome::Done(v)
+            }
+            Ok(false) if self.waiting => Outcome::Waiting,
+            Ok(false) => Outcome::Suspended,
+            Err(e) => {
+                self.reset();
+                Outcome::Error(e)
+            }
+        }
+    }
+
+    /// Delivers the result of the host verb that asked to wait.
+    pub fn wake(&mut self, v: Value) {
+        if self.waiting {
+            self.waiting = false;
+            self.deliver(v);
+        }
+    }
+
+    /// Evaluates `src` to completion with no host verbs.
+    pub fn eval(&mut self, src: &str) -> OResult<Value> {
+        self.eval_with(src, &mut NoHost)
+    }
+
+    /// Evaluates `src` to completion with `host`; waiting is an error.
+    pub fn eval_with(&mut self, src: &str, host: &mut dyn Host) -> OResult<Value> {
+        self.load(src)?;
+        match self.run(u64::MAX, host) {
+            Outcome::Done(v) => Ok(v),
+            Outcome::Error(e) => Err(e),
+            Outcome::Waiting | Outcome::Suspended => {
+                self.reset();
+                Err(OError::new(ErrorKind::Host, "program waited in eval."))
+            }
+        }
+    }
+
+    fn deliver(&mut self, v: Value) {
+        match self.frames.last() {
+            None => self.result = Some(v),
+            Some(Frame::Code { .. }) => self.stack.push(v),
+            Some(Frame::Job(_)) => self.input = Some(v),
+        }
+    }
+
+    fn push_frame(&mut self, f: Frame) -> OResult<()> {
+        if self.frames.len() >= self.limits.max_frames {
+            return Err(limit("call depth"));
+        }
+        if self.stack.len() + self.locals.len() >= self.limits.max_stack {
+            return Err(limit("stack"));
+        }
+        self.frames.push(f);
+        Ok(())
+    }
+
+    fn global(&self, g: u32) -> OResult<Value> {
+        match &self.globals.vals[g as usize] {
+            Some(v) => Ok(v.clone()),
+            None => Err(OError::new(
+                ErrorKind::Value,
+                format!(
+                    "the name '{}' has not been defined.",
+                    self.globals.names[g as usize]
+                ),
+            )),
+        }
+    }
+
+    fn lookup_name(&self, s: &str) -> OResult<Value> {
+        match self.globals.lookup(s) {
+            Some(g) => self.global(g),
+            None => Err(OError::new(
+                ErrorKind::Value,
+                format!("the name '{s}' has not been defined."),
+            )),
+        }
+    }
+
+    fn exec(&mut self, fuel: &mut u64, host: &mut dyn Host) -> OResult<bool> {
+        loop {
+            if self.waiting {
+                return Ok(false);
+            }
+            if self.frames.is_empty() {
+                return Ok(true);
+            }
+            if *fuel == 0 {
+                return Ok(false);
+            }
+            if let Some(Frame::Job(job)) = self.frames.last_mut() {
+                *fuel -= 1;
+                let input = self.input.take();
+                match job.step(input)? {
+                    Step::Call(f, args) => {
+                        if let Some(v) = self.call(f, args, host)? {
+                            self.input = Some(v);
+                        }
+                    }
+                    Step::Done(v) => {
+                        self.frames.pop();
+                        self.deliver(v);
+                    }
+                }
+            } else {
+                self.run_code(fuel, host)?;
+            }
+        }
+    }
+
+    fn enter(&mut self, l: &Lambda, args: Vec<Value>) -> OResult<()> {
+        let c = &l.chunk;
+        let lbase = self.locals.len();
+        self.locals.resize(lbase + c.nlocals, None);
+        for (i, a) in args.into_iter().enumerate().take(c.nlocals) {
+            self.locals[lbase + i] = Some(a);
+        }
+        for (j, cap) in l.captures.iter().enumerate() {
+            self.locals[lbase + c.capture_base + j] = cap.clone();
+        }
+        let sbase = self.stack.len();
+        self.push_frame(Frame::Code {
+            chunk: c.clone(),
+            pc: 0,
+            lbase,
+            sbase,
+        })
+    }
+
+    fn call_lambda(&mut self, f: &Value, l: &Lambda, args: Vec<Value>) -> OResult<Option<Value>> {
+        let np = l.chunk.nparams;
+        if np == 0 {
+            self.enter(l, Vec::new())?;
+            return Ok(None);
+        }
+        if args.len() < np || args.iter().take(np).any(is_nil) {
+            return Ok(Some(Value::func(Func::Proj(f.clone(), args))));
+        }
+        if args.len() > np {
+            return Err(valence());
+        }
+        self.enter(l, args)?;
+        Ok(None)
+    }
+
+    /// Applies `f` to `args`: `Some(value)` at once, or `None` when a frame
+    /// was pushed (or a host verb is waiting) and the result comes later.
+    fn call(&mut self, f: Value, args: Vec<Value>, host: &mut dyn Host) -> OResult<Option<Value>> {
+        let (mut f, mut args) = (f, args);
+        loop {
+            let func = match &f {
+                Value::Func(func) => func.clone(),
+                Value::Sym(s) => {
+                    f = self.lookup_name(s)?;
+                    continue;
+                }
+                Value::Dict(_) => {
+                    return Ok(Some(match args.len() {
+                        0 => f,
+                        1 => index::at(&f, &args[0])?,
+                        _ => index::at_depth(&f, &args)?,
+                    }));
+                }
+                _ if f.is_list() => {
+                    return Ok(Some(match args.len() {
+                        0 => f,
+                        1 => index::at(&f, &args[0])?,
+                        _ => index::at_depth(&f, &args)?,
+                    }));
+                }
+                _ => return Err(expected("function or list", f.type_name())),
+            };
+            match &*func {
+                Func::Prim(v) => {
+                    return match args.len() {
+                        0 => Ok(Some(f)),
+                        1 if is_nil(&args[0]) => Ok(Some(Value::func(Func::Proj(f, args)))),
+                        1 => self.monad(*v, args.pop().unwrap_or(Value::Nil)),
+                        2 if args.iter().any(is_nil) => Ok(Some(Value::func(Func::Proj(f, args)))),
+                        2 => {
+                            let y = args.pop().unwrap_or(Value::Nil);
+                            let x = args.pop().unwrap_or(Value::Nil);
+                            self.dyad(*v, x, y, host)
+                        }
+                        _ => Err(valence()),
+                    };
+                }
+                Func::Monad(v) => {
+                    return if args.len() == 1 {
+                        self.monad(*v, args.pop().unwrap_or(Value::Nil))
+                    } else {
+                        Err(valence())
+                    };
+                }
+                Func::Curry(v, l) => {
+                    return match args.len() {
+                        1 => self.dyad(*v, l.clone(), args.pop().unwrap_or(Value::Nil), host),
+                        2 => {
+                            let y = args.pop().unwrap_or(Value::Nil);
+                            let x = args.pop().unwrap_or(Value::Nil);
+                            self.dyad(*v, x, y, host)
+                        }
+                        _ => Err(valence()),
+                    };
+                }
+                Func::Lambda(l) => return self.call_lambda(&f, l, args),
+                Func::Train(l) => {
+                    if args.len() != 1 {
+                        return Err(valence());
+                    }
+                    self.enter(l, args)?;
+                    return Ok(None);
+                }
+                Func::Derived(g, adv) => match adverbs::apply(g, *adv, args)? {
+                    Action::Value(v) => return Ok(Some(v)),
+                    Action::Job(j) => {
+                        self.push_frame(Frame::Job(j))?;
+                        return Ok(None);
+                    }
+                    Action::Call(g2, a2) => {
+                        f = g2;
+                        args = a2;
+                    }
+                },
+                Func::Proj(g, bound) => {
+                    let mut full = Vec::with_capacity(bound.len() + args.len());
+                    let mut it = args.into_iter();
+                    for b in bound {
+                        if is_nil(b) {
+                            full.push(it.next().unwrap_or(Value::Nil));
+                        } else {
+                            full.push(b.clone());
+                        }
+                    }
+                    full.extend(it);
+                    f = g.clone();
+                    args = full;
+                }
+                Func::Host { id, name, .. } => {
+                    return match host.call(*id, name, &args) {
+                        HostResult::Value(v) => Ok(Some(v)),
+                        HostResult::Error(e) => Err(e),
+                        HostResult::Wait => {
+                            self.waiting = true;
+                            Ok(None)
+                        }
+                    };
+                }
+            }
+        }
+    }
+
+    fn monad(&mut self, v: Verb, x: Value) -> OResult<Option<Value>> {
+        if v == Verb::Dot {
+            match &x {
+                Value::Chars(_) | Value::Char(_) => {
+                    let src = match &x {
+                        Value::Chars(c) => String::from_utf8_lossy(c).into_owned(),
+                        Value::Char(c) => (*c as char).to_string(),
+                        _ => String::new(),
+                    };
+                    let ast = parse(&src)?;
+                    let chunk = compile_program(&ast, &mut self.globals)?;
+                    let lbase = self.locals.len();
+                    let sbase = self.stack.len();
+                    self.push_frame(Frame::Code {
+                        chunk,
+                        pc: 0,
+                        lbase,
+                        sbase,
+                    })?;
+                    return Ok(None);
+                }
+                Value::Sym(s) => return Ok(Some(self.lookup_name(s)?)),
+                _ => {}
+            }
+        }
+        Ok(Some(verbs::monad(v, &x)?))
+    }
+
+    fn dyad(&mut self, v: Verb, x: Value, y: Value, host: &mut dyn Host) -> OResult<Option<Value>> {
+        match v {
+            Verb::At | Verb::Dot if x.is_func() => {
+                let args = if v == Verb::At || !y.is_list() {
+                    vec![y]
+                } else {
+                    y.items()
+                };
+                self.call(x, args, host)
+            }
+            Verb::At | Verb::Dot if matches!(x, Value::Sym(_)) => {
+                let Value::Sym(s) = &x else { return Ok(None) };
+                let t = self.lookup_name(s)?;
+                self.dyad(v, t, y, host)
+            }
+            Verb::Hash | Verb::Under if x.is_func() => {
+                match adverbs::filter(&x, &y, v == Verb::Hash)? {
+                    Action::Job(j) => {
+                        self.push_frame(Frame::Job(j))?;
+                        Ok(None)
+                    }
+                    Action::Value(r) => Ok(Some(r)),
+                    Action::Call(f, a) => self.call(f, a, host),
+                }
+            }
+            _ => Ok(Some(verbs::dyad(v, &x, &y)?)),
+        }
+    }
+
+    fn pop(&mut self) -> Value {
+        self.stack.pop().unwrap_or(Value::Nil)
+    }
+
+    fn run_code(&mut self, fuel: &mut u64, host: &mut dyn Host) -> OResult<()> {
+        let mut fi = self.frames.len() - 1;
+        let (mut chunk, mut pc, mut lbase) = match &self.frames[fi] {
+            Frame::Code {
+                chunk, pc, lbase, ..
+            } => (chunk.clone(), *pc, *lbase),
+            Frame::Job(_) => return Ok(()),
+        };
+        macro_rules! save {
+            () => {
+                if let Frame::Code { pc: p, .. } = &mut self.frames[fi] {
+                    *p = pc;
+                }
+            };
+        }
+        macro_rules! later {
+            ($r:expr) => {
+                match $r {
+                    Some(v) => self.stack.push(v),
+                    None => {
+                        save!();
+                        return Ok(());
+                    }
+                }
+            };
+        }
+        loop {
+            if *fuel == 0 {
+                save!();
+                return Ok(());
+            }
+            *fuel -= 1;
+            let op = chunk.code[pc];
+            pc += 1;
+            match op {
+                Op::Const(i) => self.stack.push(chunk.consts[i as usize].clone()),
+                Op::Local(s) => {
+                    let v = match &self.locals[lbase + s as usize] {
+                        Some(v) => v.clone(),
+                        None => self.global(chunk.fallback[s as usize])?,
+                    };
+                    self.stack.push(v);
+                }
+                Op::Global(g) => {
+                    let v = self.global(g)?;
+                    self.stack.push(v);
+                }
+                Op::SetLocal(s) => {
+                    let v = self.stack.last().cloned().unwrap_or(Value::Nil);
+                    self.locals[lbase + s as usize] = Some(v);
+                }
+                Op::SetGlobal(g) => {
+                    let v = self.stack.last().cloned().unwrap_or(Value::Nil);
+                    self.globals.vals[g as usize] = Some(v);
+                }
+                Op::Pop => {
+                    self.stack.pop();
+                }
+                Op::Monad(v) => {
+                    let x = self.pop();
+                    later!(self.monad(v, x)?);
+                }
+                Op::Dyad(v) => {
+                    let x = self.pop();
+                    let y = self.pop();
+                    if let (Value::Int(a), Value::Int(b)) = (&x, &y) {
+                        let (a, b) = (*a, *b);
+                        let r = match v {
+                            Verb::Plus => Some(Value::Int(a.wrapping_add(b))),
+                            Verb::Minus => Some(Value::Int(a.wrapping_sub(b))),
+                            Verb::Times => Some(Value::Int(a.wrapping_mul(b))),
+                            Verb::Less => Some(Value::Int((a < b) as i64)),
+                            Verb::More => Some(Value::Int((a > b) as i64)),
+                            Verb::Equal => Some(Value::Int((a == b) as i64)),
+                            Verb::And => Some(Value::Int(a.min(b))),
+                            Verb::Or => Some(Value::Int(a.max(b))),
+                            _ => None,
+                        };
+                        if let Some(r) = r {
+                            self.stack.push(r);
+                            continue;
+                        }
+                    }
+                    later!(self.dyad(v, x, y, host)?);
+                }
+                Op::Call(n) => {
+                    let f = self.pop();
+                    let n = n as usize;
+                    if let Value::Func(func) = &f
+                        && let Func::Lambda(l) = &**func
+                    {
+                        let len = self.stack.len();
+                        if l.chunk.nparams == n
+                            && n > 0
+                            && len >= n
+                            && !self.stack[len - n..].iter().any(is_nil)
+                        {
+                            save!();
+                            let c = &l.chunk;
+                            let nb = self.locals.len();
+                            self.locals.resize(nb + c.nlocals, None);
+                            for i in 0..n {
+                                self.locals[nb + i] = self.stack.pop();
+                            }
+                            for (j, cap) in l.captures.iter().enumerate() {
+                                self.locals[nb + c.capture_base + j] = cap.clone();
+                            }
+                            let sbase = self.stack.len();
+                            self.push_frame(Frame::Code {
+                                chunk: c.clone(),
+                                pc: 0,
+                                lbase: nb,
+                                sbase,
+                            })?;
+                            fi = self.frames.len() - 1;
+                            chunk = c.clone();
+                            pc = 0;
+                            lbase = nb;
+                            continue;
+                        }
+                    }
+                    let mut args = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        args.push(self.pop());
+                    }
+                    later!(self.call(f, args, host)?);
+                }
+                Op::Curry(v) => {
+                    let l = self.pop();
+                    self.stack.push(Value::func(Func::Curry(v, l)));
+                }
+                Op::List(n) => {
+                    let mut items = Vec::with_capacity(n as usize);
+                    for _ in 0..n {
+                        items.push(self.pop());
+                    }
+                    self.stack.push(Value::from_items(items));
+                }
+                Op::Dict(k) => {
+                    let keys = chunk.consts[k as usize].clone();
+                    let n = keys.len();
+                    let mut vals = vec![Value::Nil; n];
+                    for i in (0..n).rev() {
+                        vals[i] = self.pop();
+                    }
+                    self.stack.push(Value::dict(keys, Value::from_items(vals)));
+                }
+                Op::Closure(t) => {
+                    let tpl = chunk.templates[t as usize].clone();
+                    let captures = tpl
+                        .capture_from
+                        .iter()
+                        .map(|&s| self.locals[lbase + s as usize].clone())
+                        .collect();
+                    let train = matches!(tpl.src, crate::compile::ChunkSrc::Train(_));
+                    let l = Lambda {
+                        chunk: tpl,
+                        captures,
+                    };
+                    self.stack.push(Value::func(if train {
+                        Func::Train(l)
+                    } else {
+                        Func::Lambda(l)
+                    }));
+                }
+                Op::Derive(adv) => {
+                    let f = self.pop();
+                    self.stack.push(Value::func(Func::Derived(f, adv)));
+                }
+                Op::Jump(t) => pc = t as usize,
+                Op::JumpIfFalse(t) => {
+                    let c = self.pop();
+                    if !truthy(&c) {
+                        pc = t as usize;
+                    }
+                }
+                Op::Amend(n, op) => {
+                    let target = self.pop();
+                    let mut idx = Vec::with_capacity(n as usize);
+                    for _ in 0..n {
+                        idx.push(self.pop());
+                    }
+                    let v = self.pop();
+                    let r = index::amend(target, &idx, op, &v)?;
+                    self.stack.push(r);
+                }
+                Op::Return => {
+                    let v = self.pop();
+                    if let Some(Frame::Code { sbase, .. }) = self.frames.last() {
+                        let sb = *sbase;
+                        self.stack.truncate(sb);
+                    }
+                    self.locals.truncate(lbase);
+                    self.frames.pop();
+                    match self.frames.last() {
+                        Some(Frame::Code {
+                            chunk: c,
+                            pc: p,
+                            lbase: lb,
+                            ..
+                        }) => {
+                            chunk = c.clone();
+                            pc = *p;
+                            lbase = *lb;
+                            fi = self.frames.len() - 1;
+                            self.stack.push(v);
+                        }
+                        _ => {
+                            self.deliver(v);
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn assert_send() {
+    fn is_send<T: Send>() {}
+    is_send::<Interp>();
+    is_send::<Value>();
+}

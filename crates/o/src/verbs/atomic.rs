@@ -1,0 +1,344 @@
+//! Atomic verbs: arithmetic and comparison over atoms, vectors, lists and
+//! dictionaries, with tight loops over native int and float arrays.
+//!
+//! Ints stay exact (wrapping 64-bit arithmetic) unless a float is involved;
+//! `%` always divides as floats, as in oK. Chars act as their codes.
+
+use crate::error::{OResult, length};
+use crate::value::{Value, int_to_f64};
+use std::sync::Arc;
+
+/// An atomic dyadic operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op2 {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `%`
+    Div,
+    /// `&`
+    Min,
+    /// `|`
+    Max,
+    /// `<`
+    Lt,
+    /// `>`
+    Gt,
+    /// `=`
+    Eq,
+}
+
+enum Side<'a, T> {
+    V(&'a [T]),
+    S(T),
+}
+
+fn map2<A: Copy, B: Copy, T>(a: Side<A>, b: Side<B>, f: impl Fn(A, B) -> T) -> OResult<Vec<T>> {
+    Ok(match (a, b) {
+        (Side::V(x), Side::V(y)) => {
+            if x.len() != y.len() {
+                return Err(length());
+            }
+            x.iter().zip(y).map(|(&p, &q)| f(p, q)).collect()
+        }
+        (Side::V(x), Side::S(q)) => x.iter().map(|&p| f(p, q)).collect(),
+        (Side::S(p), Side::V(y)) => y.iter().map(|&q| f(p, q)).collect(),
+        (Side::S(p), Side::S(q)) => vec![f(p, q)],
+    })
+}
+
+#[inline]
+fn fmax(a: f64, b: f64) -> f64 {
+    if a.is_nan() {
+        b
+    } else if b.is_nan() {
+        a
+    } else {
+        a.max(b)
+    }
+}
+#[inline]
+fn fmin(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.min(b)
+    }
+}
+#[inline]
+fn feq(a: f64, b: f64) -> i64 {
+    (a == b || (a.is_nan() && b.is_nan())) as i64
+}
+
+fn ints_op(op: Op2, a: Side<i64>, b: Side<i64>) -> OResult<Value> {
+    Ok(match op {
+        Op2::Add => Value::ints(map2(a, b, |x, y| x.wrapping_add(y))?),
+        Op2::Sub => Value::ints(map2(a, b, |x, y| x.wrapping_sub(y))?),
+        Op2::Mul => Value::ints(map2(a, b, |x, y| x.wrapping_mul(y))?),
+        Op2::Div => Value::floats(map2(a, b, |x, y| int_to_f64(x) / int_to_f64(y))?),
+        Op2::Min => Value::ints(map2(a, b, |x, y| x.min(y))?),
+        Op2::Max => Value::ints(map2(a, b, |x, y| x.max(y))?),
+        Op2::Lt => Value::ints(map2(a, b, |x, y| (x < y) as i64)?),
+        Op2::Gt => Value::ints(map2(a, b, |x, y| (x > y) as i64)?),
+        Op2::Eq => Value::ints(map2(a, b, |x, y| (x == y) as i64)?),
+    })
+}
+
+fn floats_op(op: Op2, a: Side<f64>, b: Side<f64>) -> OResult<Value> {
+    Ok(match op {
+        Op2::Add => Value::floats(map2(a, b, |x, y| x + y)?),
+        Op2::Sub => Value::floats(map2(a, b, |x, y| x - y)?),
+        Op2::Mul => Value::floats(map2(a, b, |x, y| x * y)?),
+        Op2::Div => Value::floats(map2(a, b, |x, y| x / y)?),
+        Op2::Min => Value::floats(map2(a, b, fmin)?),
+        Op2::Max => Value::floats(map2(a, b, fmax)?),
+        Op2::Lt => Value::ints(map2(a, b, |x, y| (x < y) as i64)?),
+        Op2::Gt => Value::ints(map2(a, b, |x, y| (x > y) as i64)?),
+        Op2::Eq => Value::ints(map2(a, b, feq)?),
+    })
+}
+
+fn to_floats(v: &[i64]) -> Vec<f64> {
+    v.iter().map(|&i| int_to_f64(i)).collect()
+}
+
+/// Scalar operation on two atoms.
+pub fn scalar(op: Op2, x: &Value, y: &Value) -> OResult<Value> {
+    use Value::*;
+    match (x, y) {
+        (Int(a), Int(b)) => Ok(int_scalar(op, *a, *b)),
+        (Float(a), Float(b)) => Ok(float_scalar(op, *a, *b)),
+        (Int(a), Float(b)) => Ok(float_scalar(op, int_to_f64(*a), *b)),
+        (Float(a), Int(b)) => Ok(float_scalar(op, *a, int_to_f64(*b))),
+        (Char(a), Char(b)) => Ok(int_scalar(op, *a as i64, *b as i64)),
+        (Char(a), Int(b)) => Ok(int_scalar(op, *a as i64, *b)),
+        (Int(a), Char(b)) => Ok(int_scalar(op, *a, *b as i64)),
+        (Char(a), Float(b)) => Ok(float_scalar(op, *a as f64, *b)),
+        (Float(a), Char(b)) => Ok(float_scalar(op, *a, *b as f64)),
+        (Sym(a), Sym(b)) if matches!(op, Op2::Eq | Op2::Lt | Op2::Gt) => {
+            Ok(Value::bool(match op {
+                Op2::Eq => a == b,
+                Op2::Lt => a < b,
+                _ => a > b,
+            }))
+        }
+        _ if matches!(op, Op2::Eq | Op2::Lt | Op2::Gt) && x.is_atom() && y.is_atom() => {
+            Ok(Value::Int(0))
+        }
+        _ => {
+            x.num()?;
+            y.num()?;
+            Ok(Value::Int(0))
+        }
+    }
+}
+
+/// Scalar int operation.
+#[inline]
+pub fn int_scalar(op: Op2, a: i64, b: i64) -> Value {
+    match op {
+        Op2::Add => Value::Int(a.wrapping_add(b)),
+        Op2::Sub => Value::Int(a.wrapping_sub(b)),
+        Op2::Mul => Value::Int(a.wrapping_mul(b)),
+        Op2::Div => Value::Float(int_to_f64(a) / int_to_f64(b)),
+        Op2::Min => Value::Int(a.min(b)),
+        Op2::Max => Value::Int(a.max(b)),
+        Op2::Lt => Value::bool(a < b),
+        Op2::Gt => Value::bool(a > b),
+        Op2::Eq => Value::bool(a == b),
+    }
+}
+
+#[inline]
+fn float_scalar(op: Op2, a: f64, b: f64) -> Value {
+    match op {
+        Op2::Add => Value::Float(a + b),
+        Op2::Sub => Value::Float(a - b),
+        Op2::Mul => Value::Float(a * b),
+        Op2::Div => Value::Float(a / b),
+        Op2::Min => Value::Float(fmin(a, b)),
+        Op2::Max => Value::Float(fmax(a, b)),
+        Op2::Lt => Value::bool(a < b),
+        Op2::Gt => Value::bool(a > b),
+        Op2::Eq => Value::Int(feq(a, b)),
+    }
+}
+
+/// Applies `op` atomically: pairs items of equal-length lists, spreads atoms
+/// over lists, merges dictionaries by key.
+pub fn atomic(op: Op2, x: &Value, y: &Value) -> OResult<Value> {
+    use Value::*;
+
+    match (x, y) {
+        (Ints(a), Ints(b)) => ints_op(op, Side::V(a), Side::V(b)),
+        (Ints(a), Int(b)) => ints_op(op, Side::V(a), Side::S(*b)),
+        (Int(a), Ints(b)) => ints_op(op, Side::S(*a), Side::V(b)),
+        (Floats(a), Floats(b)) => floats_op(op, Side::V(a), Side::V(b)),
+        (Floats(a), Float(b)) => floats_op(op, Side::V(a), Side::S(*b)),
+        (Float(a), Floats(b)) => floats_op(op, Side::S(*a), Side::V(b)),
+        (Floats(a), Int(b)) => floats_op(op, Side::V(a), Side::S(int_to_f64(*b))),
+        (Int(a), Floats(b)) => floats_op(op, Side::S(int_to_f64(*a)), Side::V(b)),
+        (Ints(a), Float(b)) => floats_op(op, Side::V(&to_floats(a)), Side::S(*b)),
+        (Float(a), Ints(b)) => floats_op(op, Side::S(*a), Side::V(&to_floats(b))),
+        (Ints(a), Floats(b)) => floats_op(op, Side::V(&to_floats(a)), Side::V(b)),
+        (Floats(a), Ints(b)) => floats_op(op, Side::V(a), Side::V(&to_floats(b))),
+        _ => generic(op, x, y),
+    }
+}
+
+fn generic(op: Op2, x: &Value, y: &Value) -> OResult<Value> {
+    use Value::*;
+    match (x, y) {
+        (Dict(a), Dict(b)) => {
+            let keys = super::unique(&super::join(&a.keys, &b.keys)?);
+            let mut vals = Vec::with_capacity(keys.len());
+            for k in keys.items() {
+                let va = super::index::dict_get(a, &k);
+                let vb = super::index::dict_get(b, &k);
+                vals.push(match (va, vb) {
+                    (None, Some(v)) | (Some(v), None) => v,
+                    (Some(p), Some(q)) => atomic(op, &p, &q)?,
+                    (None, None) => Value::Nil,
+                });
+            }
+            Ok(Value::dict(keys, Value::from_items(vals)))
+        }
+        (Dict(a), _) => Ok(Value::dict(a.keys.clone(), atomic(op, &a.vals, y)?)),
+        (_, Dict(b)) => Ok(Value::dict(b.keys.clone(), atomic(op, x, &b.vals)?)),
+        _ if x.is_list() && y.is_list() => {
+            if x.len() != y.len() {
+                return Err(length());
+            }
+            let mut out = Vec::with_capacity(x.len());
+            for i in 0..x.len() {
+                out.push(atomic(op, &x.item(i), &y.item(i))?);
+            }
+            Ok(Value::from_items(out))
+        }
+        _ if x.is_list() => {
+            let mut out = Vec::with_capacity(x.len());
+            for i in 0..x.len() {
+                out.push(atomic(op, &x.item(i), y)?);
+            }
+            Ok(Value::from_items(out))
+        }
+        _ if y.is_list() => {
+            let mut out = Vec::with_capacity(y.len());
+            for i in 0..y.len() {
+                out.push(atomic(op, x, &y.item(i))?);
+            }
+            Ok(Value::from_items(out))
+        }
+        _ => scalar(op, x, y),
+    }
+}
+
+/// Applies a monadic function to every atom (through lists and dict values).
+pub fn each_atom(x: &Value, f: &dyn Fn(&Value) -> OResult<Value>) -> OResult<Value> {
+    match x {
+        Value::Dict(d) => Ok(Value::dict(d.keys.clone(), each_atom(&d.vals, f)?)),
+        Value::List(v) => {
+            let mut out = Vec::with_capacity(v.len());
+            for item in v.iter() {
+                out.push(each_atom(item, f)?);
+            }
+            Ok(Value::from_items(out))
+        }
+        _ if x.is_list() => {
+            let mut out = Vec::with_capacity(x.len());
+            for i in 0..x.len() {
+                out.push(f(&x.item(i))?);
+            }
+            Ok(Value::from_items(out))
+        }
+        _ => f(x),
+    }
+}
+
+/// Monadic `-`.
+pub fn negate(x: &Value) -> OResult<Value> {
+    match x {
+        Value::Ints(v) => Ok(Value::ints(v.iter().map(|i| i.wrapping_neg()).collect())),
+        Value::Floats(v) => Ok(Value::floats(v.iter().map(|f| -f).collect())),
+        _ => each_atom(x, &|a| match a {
+            Value::Int(i) => Ok(Value::Int(i.wrapping_neg())),
+            Value::Float(f) => Ok(Value::Float(-f)),
+            Value::Char(c) => Ok(Value::Int(-(*c as i64))),
+            _ => Err(a.type_err("number")),
+        }),
+    }
+}
+
+/// Monadic `%`.
+pub fn sqrt(x: &Value) -> OResult<Value> {
+    each_atom(x, &|a| {
+        Ok(Value::Float(a.num()?.as_f64().unwrap_or(f64::NAN).sqrt()))
+    })
+}
+
+/// Monadic `~`.
+pub fn not(x: &Value) -> OResult<Value> {
+    each_atom(x, &|a| Ok(Value::bool(a.num()?.as_f64() == Some(0.0))))
+}
+
+/// A float as an int, mapping NaN and infinities to null and `0w`.
+pub fn f64_to_int(f: f64) -> i64 {
+    if f.is_nan() {
+        i64::MIN
+    } else if f >= 9.2e18 {
+        i64::MAX
+    } else if f <= -9.2e18 {
+        -i64::MAX
+    } else {
+        f as i64
+    }
+}
+
+/// Monadic `_`: floor numbers, lowercase chars.
+pub fn floor(x: &Value) -> OResult<Value> {
+    match x {
+        Value::Ints(_) => Ok(x.clone()),
+        Value::Floats(v) => Ok(Value::ints(
+            v.iter().map(|f| f64_to_int(f.floor())).collect(),
+        )),
+        Value::Chars(v) => Ok(Value::chars(
+            v.iter().map(|c| c.to_ascii_lowercase()).collect(),
+        )),
+        _ => each_atom(x, &|a| match a {
+            Value::Int(i) => Ok(Value::Int(*i)),
+            Value::Float(f) => Ok(Value::Int(f64_to_int(f.floor()))),
+            Value::Char(c) => Ok(Value::Char(c.to_ascii_lowercase())),
+            _ => Err(a.type_err("number")),
+        }),
+    }
+}
+
+/// Sum of an int vector (wrapping).
+pub fn sum_ints(v: &[i64]) -> i64 {
+    let mut acc = [0i64; 8];
+    let chunks = v.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            acc[k] = acc[k].wrapping_add(c[k]);
+        }
+    }
+    let mut s = acc.iter().fold(0i64, |a, &b| a.wrapping_add(b));
+    for &r in rest {
+        s = s.wrapping_add(r);
+    }
+    s
+}
+
+/// Sum of a float vector (in order, as a left fold would).
+pub fn sum_floats(v: &[f64]) -> f64 {
+    v.iter().sum()
+}
+
+/// Wraps a vector in a value (helper for callers that build vectors).
+pub fn ints(v: Vec<i64>) -> Value {
+    Value::Ints(Arc::new(v))
+}
