@@ -11,6 +11,7 @@ pub mod broadcast;
 pub mod common;
 pub mod mpsc;
 pub mod pingpong;
+pub mod sched;
 pub mod spsc;
 
 use crate::model::Group;
@@ -21,6 +22,7 @@ pub const REGISTRY: &[fn() -> Vec<Group>] = &[
     pingpong::groups,
     broadcast::groups,
     mpsc::groups,
+    sched::groups,
 ];
 
 /// Every group of every module.

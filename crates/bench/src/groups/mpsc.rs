@@ -11,8 +11,9 @@ use crate::harness::{self, BenchError, Worker};
 use crate::model::{Group, Items, Kind, Params, Row, Sample, Unit};
 use crate::peers::crossbeam::{CrossbeamArrayQueue, CrossbeamChannel};
 use crate::peers::disruptor::{self as dis, Sink, Slot};
+use crate::peers::enso::EnsoMpsc;
 use crate::peers::std_sync::StdSyncChannel;
-use crate::peers::{self, Queue};
+use crate::peers::{self, BatchQueue, Queue};
 use crate::wait::{Wait, Yield};
 
 /// The core both producers are pinned to.
@@ -20,9 +21,13 @@ const PRODUCER_CORE: usize = 0;
 /// The consumer's core.
 const CONSUMER_CORE: usize = 1;
 
-/// The MPSC group.
+/// The MPSC groups.
 pub fn groups() -> Vec<Group> {
-    vec![Group {
+    vec![one_at_a_time(), batched()]
+}
+
+fn one_at_a_time() -> Group {
+    Group {
         name: "mpsc",
         title: "MPSC throughput, 2 producers -> 1 consumer, u64, capacity 4096",
         unit: Unit::MillionsPerSec("msg"),
@@ -38,6 +43,12 @@ pub fn groups() -> Vec<Group> {
         ],
         rows: vec![
             common::harness_baseline(),
+            Row::new(
+                Kind::Enso,
+                "enso mpsc",
+                "cloned Producer, try_push / try_pop",
+                converge::<EnsoMpsc, Yield>,
+            ),
             Row::new(
                 Kind::Peer,
                 "crossbeam-channel",
@@ -63,7 +74,41 @@ pub fn groups() -> Vec<Group> {
                 disruptor_converge::<Yield>,
             ),
         ],
-    }]
+    }
+}
+
+fn batched() -> Group {
+    Group {
+        name: "mpsc-batch",
+        title: "MPSC throughput, 2 producers -> 1 consumer, u64, capacity 4096, batches of 64",
+        unit: Unit::MillionsPerSec("msg"),
+        items: Items {
+            full: 20_000_000,
+            quick: 1_000_000,
+        },
+        capacity: 4096,
+        batch: 64,
+        notes: vec![
+            "3 threads on 2 cores oversubscribe: both producers share core 0".to_string(),
+            Yield::DESCRIPTION.to_string(),
+            "queues without a batch API (crossbeam, std) have no row here".to_string(),
+        ],
+        rows: vec![
+            common::harness_baseline(),
+            Row::new(
+                Kind::Enso,
+                "enso mpsc chunks",
+                "cloned Producer, write_chunk(64) + fill_with + commit / read_chunk(64) + release",
+                converge_batched::<EnsoMpsc, Yield>,
+            ),
+            Row::new(
+                Kind::Peer,
+                "disruptor",
+                "multi producer (cloned), try_batch_publish(64); handler thread pinned to core 1",
+                disruptor_converge::<Yield>,
+            ),
+        ],
+    }
 }
 
 /// The values producer `index` (0 or 1) sends: its half of `1..=items`.
@@ -108,8 +153,54 @@ where
     common::verified_stream(p, outcome.elapsed, outcome.checksums[2])
 }
 
+/// Two producers with cloned senders write their halves in batches of
+/// `p.batch` in place; one consumer reads runs in place.
+pub fn converge_batched<Q: BatchQueue, W: Wait>(p: &Params) -> Result<Sample, BenchError>
+where
+    Q::Tx: Clone,
+{
+    let (tx, mut rx) = Q::channel(&p.label, p.capacity)?;
+    let (n, batch) = (p.items, p.batch.max(1) as u64);
+    let producer = |mut tx: Q::Tx, index: u64| {
+        move || {
+            let values = share(n, index);
+            let (mut next, last) = (*values.start(), *values.end());
+            while next <= last {
+                let k = batch.min(last - next + 1);
+                while !Q::try_send_batch(&mut tx, next, k as usize) {
+                    W::idle();
+                }
+                next += k;
+            }
+            0
+        }
+    };
+    let outcome = harness::run_team(
+        &p.label,
+        vec![
+            Worker::new(PRODUCER_CORE, producer(tx.clone(), 0)),
+            Worker::new(PRODUCER_CORE, producer(tx, 1)),
+            Worker::new(CONSUMER_CORE, move || {
+                let (mut sum, mut seen) = (0u64, 0u64);
+                while seen < n {
+                    let got =
+                        Q::recv_available(&mut rx, batch as usize, |v| sum = sum.wrapping_add(v));
+                    if got == 0 {
+                        W::idle();
+                    }
+                    seen += got as u64;
+                }
+                sum
+            }),
+        ],
+    )?;
+    common::verified_stream(p, outcome.elapsed, outcome.checksums[2])
+}
+
+/// Two publishers of one multi-producer disruptor, `p.batch` events at a
+/// time; its handler thread (pinned to the consumer core) sums them.
 fn disruptor_converge<W: Wait>(p: &Params) -> Result<Sample, BenchError> {
-    let n = p.items;
+    let (n, batch) = (p.items, p.batch.max(1) as u64);
     let sink = Sink::new();
     let handler = dis::summing_handler(dis::last_sequence(&p.label, n)?, sink.clone());
     let producer =
@@ -119,8 +210,16 @@ fn disruptor_converge<W: Wait>(p: &Params) -> Result<Sample, BenchError> {
             .build();
     let publisher = |mut producer: disruptor::MultiProducer<Slot, _>, index: u64| {
         move || {
-            for v in share(n, index) {
-                dis::publish::<W>(&mut producer, v);
+            let values = share(n, index);
+            let (mut next, last) = (*values.start(), *values.end());
+            while next <= last {
+                let k = batch.min(last - next + 1);
+                if k == 1 {
+                    dis::publish::<W>(&mut producer, next);
+                } else {
+                    dis::publish_batch::<W>(&mut producer, next, k as usize);
+                }
+                next += k;
             }
             // The last producer dropped waits for the handler to finish.
             drop(producer);
