@@ -5,7 +5,9 @@
 //! list threaded through one preallocated slot array, and a 256-bit bitmap
 //! (four words plus a 4-bit summary) says which levels are non-empty, so
 //! `push`, `pop` (highest first), `remove` and `change_priority` are O(1)
-//! with two `leading_zeros` and no loop over levels.
+//! with two `leading_zeros` and no loop over levels. The highest non-empty
+//! level is cached: `pop` consults the bitmap only when it empties the top
+//! level.
 //!
 //! The capacity is fixed at construction; nothing allocates afterwards.
 //! `push` returns a [`ReadyHandle`] (slot and generation) with which an
@@ -47,10 +49,13 @@ struct Slot<T> {
 /// ```
 pub struct ReadyQueue<T> {
     slots: Box<[Slot<T>]>,
-    heads: Box<[u32; LEVELS]>,
-    tails: Box<[u32; LEVELS]>,
+    /// `[head, tail]` of each level, side by side: one cache line access.
+    ends: Box<[[u32; 2]; LEVELS]>,
     words: [u64; 4],
     summary: u32,
+    /// Highest non-empty level plus one (0: empty), kept so that `pop`
+    /// does not search the bitmap unless it empties the top level.
+    top: u32,
     free: u32,
     len: usize,
 }
@@ -70,10 +75,10 @@ impl<T> ReadyQueue<T> {
             .collect();
         Ok(Self {
             slots,
-            heads: Box::new([NIL; LEVELS]),
-            tails: Box::new([NIL; LEVELS]),
+            ends: Box::new([[NIL; 2]; LEVELS]),
             words: [0; 4],
             summary: 0,
+            top: 0,
             free: 0,
             len: 0,
         })
@@ -111,21 +116,27 @@ impl<T> ReadyQueue<T> {
         Ok(ReadyHandle { index, generation })
     }
 
-    /// The highest non-empty level, if any.
+    /// The highest non-empty level, if any. O(1): a cached value.
     #[inline]
     pub fn highest_priority(&self) -> Option<u8> {
+        self.top.checked_sub(1).map(|l| l as u8)
+    }
+
+    /// The highest non-empty level by the bitmap, plus one (0: empty).
+    #[inline]
+    fn search_top(&self) -> u32 {
         if self.summary == 0 {
-            return None;
+            return 0;
         }
         let word = 31 - self.summary.leading_zeros();
         let bit = 63 - self.words[word as usize].leading_zeros();
-        Some((word * 64 + bit) as u8)
+        word * 64 + bit + 1
     }
 
     /// The oldest entry of the highest non-empty level, without removing it.
     pub fn peek(&self) -> Option<(u8, &T)> {
         let level = self.highest_priority()?;
-        let index = self.heads[level as usize];
+        let index = self.ends[level as usize][0];
         self.slots[index as usize]
             .value
             .as_ref()
@@ -136,9 +147,23 @@ impl<T> ReadyQueue<T> {
     #[inline]
     pub fn pop(&mut self) -> Option<(u8, T)> {
         let level = self.highest_priority()?;
-        let index = self.heads[level as usize];
-        self.unlink(index);
-        self.release(index).map(|v| (level, v))
+        let l = level as usize;
+        let index = self.ends[l][0];
+        let slot = &mut self.slots[index as usize];
+        let next = slot.next;
+        let value = slot.value.take();
+        slot.generation = slot.generation.wrapping_add(1);
+        slot.next = self.free;
+        self.free = index;
+        self.len -= 1;
+        self.ends[l][0] = next;
+        if next == NIL {
+            self.ends[l][1] = NIL;
+            self.clear_level(l);
+        } else {
+            self.slots[next as usize].prev = NIL;
+        }
+        value.map(|v| (level, v))
     }
 
     /// Removes the entry `handle` names, wherever it is in its level.
@@ -174,9 +199,10 @@ impl<T> ReadyQueue<T> {
         }
     }
 
+    #[inline]
     fn link_tail(&mut self, index: u32, level: u8) {
         let l = level as usize;
-        let tail = self.tails[l];
+        let tail = self.ends[l][1];
         {
             let slot = &mut self.slots[index as usize];
             slot.level = level;
@@ -184,13 +210,26 @@ impl<T> ReadyQueue<T> {
             slot.next = NIL;
         }
         if tail == NIL {
-            self.heads[l] = index;
+            self.ends[l][0] = index;
             self.words[l / 64] |= 1 << (l % 64);
             self.summary |= 1 << (l / 64);
+            self.top = self.top.max(l as u32 + 1);
         } else {
             self.slots[tail as usize].next = index;
         }
-        self.tails[l] = index;
+        self.ends[l][1] = index;
+    }
+
+    /// Level `l` became empty: clear its bits and, if it was the top, find the new top.
+    #[inline]
+    fn clear_level(&mut self, l: usize) {
+        self.words[l / 64] &= !(1 << (l % 64));
+        if self.words[l / 64] == 0 {
+            self.summary &= !(1 << (l / 64));
+        }
+        if self.top == l as u32 + 1 {
+            self.top = self.search_top();
+        }
     }
 
     fn unlink(&mut self, index: u32) {
@@ -199,20 +238,17 @@ impl<T> ReadyQueue<T> {
             (s.prev, s.next, s.level as usize)
         };
         if prev == NIL {
-            self.heads[l] = next;
+            self.ends[l][0] = next;
         } else {
             self.slots[prev as usize].next = next;
         }
         if next == NIL {
-            self.tails[l] = prev;
+            self.ends[l][1] = prev;
         } else {
             self.slots[next as usize].prev = prev;
         }
-        if self.heads[l] == NIL {
-            self.words[l / 64] &= !(1 << (l % 64));
-            if self.words[l / 64] == 0 {
-                self.summary &= !(1 << (l / 64));
-            }
+        if self.ends[l][0] == NIL {
+            self.clear_level(l);
         }
     }
 
