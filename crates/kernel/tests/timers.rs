@@ -138,7 +138,7 @@ impl Task for Count {
         while let Some(Mail::Word(42)) = cx.recv() {
             self.0 += 1;
         }
-        if self.0 == 3 {
+        if self.0 >= 3 {
             Poll::Ready(())
         } else {
             Poll::Pending
