@@ -24,6 +24,7 @@ use crate::shared::Shared;
 use crate::table::TaskTable;
 use crate::task::BoxedTask;
 use crate::timer::TimerAction;
+use crate::timerfd::{TIMERFD, TimerFd};
 use crate::topology::{IdlePolicy, Quanta};
 use crate::waker;
 use enso_sched::ReadyQueue;
@@ -43,7 +44,12 @@ pub(crate) struct Core {
     pub(crate) halted: bool,
     /// Timer actions of the current turn (preallocated).
     pub(crate) fired: Vec<TimerAction>,
+    /// Wakes a parked timer core at its next deadline.
+    pub(crate) timerfd: Option<TimerFd>,
 }
+
+/// How long a core with a backlog for a full link sleeps before retrying.
+const BACKLOG_RETRY: Duration = Duration::from_micros(50);
 
 /// Upper bound on the events taken from the poller in one call.
 pub(crate) const MAX_EVENTS: usize = 1024;
@@ -136,7 +142,7 @@ impl Core {
         let mut n = 0;
         let Core { events, sv, .. } = self;
         for ev in events.iter() {
-            if ev.token() == DOORBELL {
+            if ev.token() == DOORBELL || ev.token() == TIMERFD {
                 continue;
             }
             if let Some(owner) = sv.reactor.as_mut().and_then(|r| r.event(ev)) {
@@ -370,24 +376,39 @@ impl Core {
         // A backlog waits for room in another core's link: retry soon rather
         // than sleeping on a doorbell nobody will ring.
         let backlog = self.sv.bus.has_backlog();
-        let timeout = match self.sv.timers.as_mut().and_then(|t| t.next_deadline()) {
-            Some(d) => Some(Duration::from_nanos(d.saturating_sub(self.shared.now()))),
-            None => None,
-        };
-        let timeout = if backlog {
-            Some(Duration::from_micros(50))
-        } else {
-            timeout
-        };
+        let until = self
+            .sv
+            .timers
+            .as_mut()
+            .and_then(|t| t.next_deadline())
+            .map(|d| Duration::from_nanos(d.saturating_sub(self.shared.now())));
+        // With a timerfd the deadline is kept to the nanosecond; without
+        // one, epoll's timeout rounds it up to the millisecond.
+        let mut timeout = until;
+        if let (Some(tfd), Some(u)) = (self.timerfd.as_mut(), until)
+            && tfd.arm(u).is_ok()
+        {
+            timeout = None;
+        }
+        if backlog {
+            timeout = Some(timeout.map_or(BACKLOG_RETRY, |t| t.min(BACKLOG_RETRY)));
+        }
         let bell = &self.shared.clone().cores[self.idx.get()].doorbell;
         bell.announce_sleep();
         if self.has_work() {
             bell.awake();
+            if let Some(tfd) = self.timerfd.as_mut() {
+                let _ = tfd.disarm();
+            }
             return;
         }
         self.sv.counters.parks += 1;
         self.io_phase(timeout);
         bell.awake();
+        if let Some(tfd) = self.timerfd.as_mut() {
+            // A failed disarm leaves at most one early wake-up.
+            let _ = tfd.disarm();
+        }
     }
 
     /// Halt: every task still here is dropped (its drop runs, its joiner

@@ -32,6 +32,7 @@ use crate::shared::{self, CoreShared, INBOX, Listing, Shared};
 use crate::stats::{CoreStatsCell, ShutdownReport};
 use crate::table::TaskTable;
 use crate::timer::{TimerAction, Timers};
+use crate::timerfd::TimerFd;
 use crate::topology::{KernelBuilder, Role, TimerKind, Topology};
 
 /// The kernel, booted but not yet running.
@@ -361,6 +362,10 @@ fn new_core(
         false => None,
     };
     let fired = (spec.quanta.tasks.max(spec.quanta.bus) as usize).max(1);
+    let timerfd = match spec.reactors.timers {
+        true => Some(TimerFd::new(poll.registry())?),
+        false => None,
+    };
     Ok(Core {
         idx,
         shared: shared.clone(),
@@ -382,6 +387,7 @@ fn new_core(
         idle: spec.idle,
         halted: false,
         fired: Vec::with_capacity(fired),
+        timerfd,
     })
 }
 

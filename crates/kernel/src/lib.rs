@@ -60,6 +60,7 @@ mod stats;
 mod table;
 mod task;
 mod timer;
+mod timerfd;
 mod topology;
 mod waker;
 
