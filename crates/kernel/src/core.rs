@@ -110,21 +110,23 @@ impl Core {
         let quota = self.quanta.bus as usize;
         let mut n = 0;
         while n < quota && !self.halted {
-            let m = if n % 2 == 0 {
-                self.sv.bus.recv().or_else(|| inbox.pop())
-            } else {
-                inbox.pop().or_else(|| self.sv.bus.recv())
-            };
-            let m = match m {
-                Some(m) => {
-                    self.sv.counters.bus_in += 1;
-                    m
+            // Three sources, first choice rotating so none starves: the
+            // links from other cores, the outside inbox, this core's own.
+            let mut m = None;
+            for k in 0..3 {
+                m = match (n + k) % 3 {
+                    0 => self.sv.bus.recv(),
+                    1 => inbox.pop(),
+                    _ => self.sv.bus.local.pop_front(),
+                };
+                if m.is_some() {
+                    if (n + k) % 3 != 2 {
+                        self.sv.counters.bus_in += 1;
+                    }
+                    break;
                 }
-                None => match self.sv.bus.local.pop_front() {
-                    Some(m) => m,
-                    None => break,
-                },
-            };
+            }
+            let Some(m) = m else { break };
             self.handle(m);
             self.drain_wakes();
             n += 1;

@@ -123,9 +123,24 @@ impl Running {
         self.handle.halt();
     }
 
-    /// Waits for every core thread, then drains and reports.
-    pub fn join(self) -> Result<ShutdownReport, KernelError> {
-        finish(self.handle.shared, Vec::new(), self.threads)
+    /// Waits for every core thread, then drains and reports. Without a
+    /// `halt` (from here, a handle or a task) this waits forever.
+    pub fn join(mut self) -> Result<ShutdownReport, KernelError> {
+        let threads = std::mem::take(&mut self.threads);
+        finish(self.handle.shared.clone(), Vec::new(), threads)
+    }
+}
+
+impl Drop for Running {
+    /// A running kernel dropped without `join` is halted and joined, so no
+    /// core thread outlives it and every task's drop runs.
+    fn drop(&mut self) {
+        if self.threads.is_empty() {
+            return;
+        }
+        self.handle.halt();
+        let threads = std::mem::take(&mut self.threads);
+        let _ = finish(self.handle.shared.clone(), Vec::new(), threads);
     }
 }
 

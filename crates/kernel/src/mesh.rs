@@ -65,6 +65,10 @@ impl Endpoint {
         m: Message,
     ) -> Result<(), Message> {
         if to == self.me {
+            // The local queue keeps the link's capacity as its bound.
+            if self.local.len() >= self.local.capacity() {
+                return Err(m);
+            }
             self.local.push_back(m);
             return Ok(());
         }
@@ -83,6 +87,12 @@ impl Endpoint {
 
     /// Sends, queueing behind a full link instead of failing.
     pub(crate) fn send(&mut self, sh: &Shared, to: CoreIndex, m: Message) {
+        if to == self.me {
+            // Kernel messages to itself are never refused (the queue grows
+            // past its bound only under overload).
+            self.local.push_back(m);
+            return;
+        }
         if let Err(m) = self.try_send(sh, to, m)
             && let Some(b) = self.backlog.get_mut(to.get())
         {
@@ -94,8 +104,10 @@ impl Endpoint {
     pub(crate) fn flush(&mut self, sh: &Shared) {
         for j in 0..self.backlog.len() {
             let mut moved = false;
+            let Some(tx) = self.tx[j].as_mut() else {
+                continue;
+            };
             while let Some(m) = self.backlog[j].pop_front() {
-                let Some(tx) = self.tx[j].as_mut() else { break };
                 match tx.try_push(m) {
                     Ok(()) => {
                         self.sent += 1;

@@ -313,3 +313,81 @@ fn priorities_order_ready_tasks() {
     k.halt();
     k.join().unwrap();
 }
+
+#[test]
+fn dropping_a_running_kernel_halts_and_joins_it() {
+    let flag = Arc::new(AtomicBool::new(false));
+    struct Hold(#[allow(dead_code)] DropFlag);
+    impl Task for Hold {
+        type Output = ();
+        fn poll(&mut self, _cx: &mut Context<'_>) -> Poll<()> {
+            Poll::Pending
+        }
+    }
+    let k = start(two_cores());
+    let j = k
+        .handle()
+        .spawn_on(CoreIndex(1), 1, Hold(DropFlag(flag.clone())))
+        .unwrap();
+    wait_id(&j);
+    drop(k);
+    assert!(
+        flag.load(Ordering::SeqCst),
+        "the task's drop ran before the kernel was gone"
+    );
+    assert_eq!(join(j), Err(JoinError::Halted));
+}
+
+/// Spawns `n` children on the other core through a tiny bus: the spawns
+/// wait in the backlog behind the full link, none is lost.
+struct Fan {
+    n: u64,
+    kids: Vec<JoinHandle<u64>>,
+}
+impl Task for Fan {
+    type Output = u64;
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<u64> {
+        if self.kids.is_empty() {
+            let other = CoreIndex(1 - cx.core().0);
+            for i in 0..self.n {
+                self.kids.push(cx.spawn_on(other, 1, Value(i)).unwrap());
+            }
+        }
+        let mut sum = 0;
+        for k in &mut self.kids {
+            match k.poll_join(cx.waker()) {
+                Poll::Ready(Ok(v)) => sum += v + 1_000_000,
+                Poll::Ready(Err(e)) => panic!("{e}"),
+                Poll::Pending => {}
+            }
+        }
+        // Each result is taken once; finished when all were seen over the polls.
+        self.n -= sum / 1_000_000;
+        let _ = sum;
+        if self.n == 0 {
+            Poll::Ready(0)
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+#[test]
+fn full_links_backlog_kernel_messages_and_lose_none() {
+    let k = start(two_cores().bus_capacity(2));
+    let h = k.handle().clone();
+    let j = h
+        .spawn_on(
+            CoreIndex(0),
+            1,
+            Fan {
+                n: 300,
+                kids: Vec::new(),
+            },
+        )
+        .unwrap();
+    assert_eq!(join(j), Ok(0));
+    k.halt();
+    let rep = k.join().unwrap();
+    assert_eq!(rep.undelivered_total(), 0, "{rep}");
+}
