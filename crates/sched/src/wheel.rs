@@ -33,7 +33,7 @@
 //! Slots are intrusive doubly linked lists threaded through one
 //! preallocated entry array, so insert and cancel are O(1) and nothing
 //! allocates after construction; memory is fixed by the capacity
-//! (about `40 + size_of::<T>()` bytes per timer).
+//! (`24 + size_of::<Option<T>>()` bytes per timer, rounded up to alignment).
 //!
 //! # Order and exactly-once
 //!
@@ -90,10 +90,10 @@ pub struct Expired<T> {
 
 struct Entry<T> {
     value: Option<T>,
-    /// The deadline asked for (reported back).
+    /// The deadline asked for. It is placed at `max(deadline, now)`: a
+    /// deadline in the past lands in the current level-0 slot, which goes
+    /// straight to the expired list, so no separate placement key is kept.
     deadline: u64,
-    /// Where it is placed: `max(deadline, tick at insert)`.
-    when: u64,
     prev: u32,
     next: u32,
     generation: u32,
@@ -145,7 +145,6 @@ impl<T> TimerWheel<T> {
             .map(|i| Entry {
                 value: None,
                 deadline: 0,
-                when: 0,
                 prev: NIL,
                 next: if i + 1 < n { i + 1 } else { NIL },
                 generation: 0,
@@ -192,12 +191,10 @@ impl<T> TimerWheel<T> {
         if index == NIL {
             return Err(Full(value));
         }
-        let when = deadline.max(self.elapsed);
         let e = &mut self.entries[index as usize];
         self.free = e.next;
         e.value = Some(value);
         e.deadline = deadline;
-        e.when = when;
         let generation = e.generation;
         self.place(index);
         self.len += 1;
@@ -342,9 +339,9 @@ impl<T> TimerWheel<T> {
         })
     }
 
-    /// Links entry `index` into the slot for its `when` relative to `elapsed`.
+    /// Links entry `index` into the slot for its deadline relative to `elapsed`.
     fn place(&mut self, index: u32) {
-        let when = self.entries[index as usize].when;
+        let when = self.entries[index as usize].deadline.max(self.elapsed);
         let masked = (self.elapsed ^ when) | (SLOTS as u64 - 1);
         let significant = 63 - masked.leading_zeros();
         let level = (significant / LEVEL_BITS) as usize;
