@@ -369,6 +369,13 @@ fn pairs(x: &Value, y: &Value) -> OResult<Vec<Vec<Value>>> {
 /// Applies derived verb `g adv` to `args` (one or two, or more for n-ary forms).
 pub(crate) fn apply(g: &Value, adv: Adverb, args: Vec<Value>) -> OResult<Action> {
     let mut v = valence(g);
+    if let Some(Func::Host {
+        arity: Arity::Variadic,
+        ..
+    }) = g.as_func()
+    {
+        v = v.max(args.len());
+    }
     if v > 2 && args.len() >= 2 {
         return nary(g, adv, args);
     }

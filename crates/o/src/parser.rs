@@ -13,7 +13,7 @@ use crate::value::{Sym, Value, Verb};
 use std::sync::Arc;
 
 /// Maximum nesting of expressions (brackets, and right-to-left chains).
-pub const MAX_DEPTH: usize = 200;
+pub const MAX_DEPTH: usize = 128;
 
 /// Parses a program: expressions separated by `;` or newlines.
 pub fn parse(src: &str) -> OResult<Vec<Node>> {
@@ -117,6 +117,10 @@ impl Parser<'_> {
     }
     fn enter(&mut self) -> OResult<()> {
         self.depth += 1;
+        if std::env::var("ODBG").is_ok() {
+            let x = 0u8;
+            eprintln!("depth {} at {:p}", self.depth, &x);
+        }
         if self.depth > MAX_DEPTH {
             return Err(self.err_at("parse error. nesting too deep.".into(), self.here()));
         }
@@ -124,6 +128,17 @@ impl Parser<'_> {
     }
 
     fn parse_list(&mut self, terminal: Option<(Tok, &str)>, cull: bool) -> OResult<Vec<Node>> {
+        self.enter()?;
+        let r = self.parse_list_inner(terminal, cull);
+        self.depth -= 1;
+        r
+    }
+
+    fn parse_list_inner(
+        &mut self,
+        terminal: Option<(Tok, &str)>,
+        cull: bool,
+    ) -> OResult<Vec<Node>> {
         let mut r = Vec::new();
         loop {
             if let Some((t, _)) = &terminal
@@ -271,10 +286,7 @@ impl Parser<'_> {
     }
 
     fn parse_noun(&mut self) -> OResult<Option<Node>> {
-        self.enter()?;
-        let r = self.parse_noun_inner();
-        self.depth -= 1;
-        r
+        self.parse_noun_inner()
     }
 
     fn parse_noun_inner(&mut self) -> OResult<Option<Node>> {
@@ -282,199 +294,224 @@ impl Parser<'_> {
             return Ok(None);
         };
         match tok {
-            Tok::Int(_) | Tok::Float(_) => {
-                let mut nums = Vec::new();
-                while let Some(t @ (Tok::Int(_) | Tok::Float(_))) = self.peek().cloned() {
-                    nums.push(t);
-                    self.pos += 1;
-                }
-                let lit = number_literal(&nums);
-                Ok(Some(self.apply_index_right(Node::Lit(lit))?))
-            }
-            Tok::Sym(_) => {
-                let mut syms: Vec<Sym> = Vec::new();
-                while let Some(Tok::Sym(s)) = self.peek().cloned() {
-                    syms.push(s);
-                    self.pos += 1;
-                }
-                let lit = if syms.len() == 1 {
-                    Value::Sym(syms.remove(0))
-                } else {
-                    Value::syms(syms)
-                };
-                Ok(Some(self.apply_index_right(Node::Lit(lit))?))
-            }
-            Tok::Str(s) => {
-                self.pos += 1;
-                let lit = if s.len() == 1 {
-                    Value::Char(s[0])
-                } else {
-                    Value::chars(s)
-                };
-                Ok(Some(self.apply_index_right(Node::Lit(lit))?))
-            }
-            Tok::LBracket => {
-                self.pos += 1;
-                let mut entries: Vec<(Sym, Node)> = Vec::new();
-                if !self.eat(&Tok::RBracket) {
-                    loop {
-                        let Some(Tok::Name(k)) = self.peek().cloned() else {
-                            return Err(self.expected("name"));
-                        };
-                        self.pos += 1;
-                        self.expect(&Tok::Verb(Verb::Colon), "':'")?;
-                        let v = self.parse_noun()?;
-                        let v = self.parse_ex(v)?.unwrap_or(Node::Nil);
-                        match entries.iter_mut().find(|(e, _)| *e == k) {
-                            Some(e) => e.1 = v,
-                            None => entries.push((k, v)),
-                        }
-                        if !self.eat(&Tok::Semi) {
-                            break;
-                        }
-                    }
-                    self.expect(&Tok::RBracket, "']'")?;
-                }
-                Ok(Some(self.apply_index_right(Node::Dict(entries))?))
-            }
-            Tok::LBrace => {
-                self.pos += 1;
-                let mut params: Vec<Sym> = Vec::new();
-                let mut explicit = false;
-                if self.eat(&Tok::LBracket) {
-                    explicit = true;
-                    if !self.eat(&Tok::RBracket) {
-                        loop {
-                            let Some(Tok::Name(n)) = self.peek().cloned() else {
-                                return Err(self.expected("name"));
-                            };
-                            self.pos += 1;
-                            params.push(n);
-                            if !self.eat(&Tok::Semi) {
-                                break;
-                            }
-                        }
-                        self.expect(&Tok::RBracket, "']'")?;
-                    }
-                }
-                let body = self.parse_list(Some((Tok::RBrace, "'}'")), true)?;
-                if !explicit {
-                    let mut names = Vec::new();
-                    for n in &body {
-                        find_names(n, &mut names);
-                    }
-                    let has = |s: &str| names.iter().any(|n: &Sym| &**n == s);
-                    let k = if has("z") {
-                        3
-                    } else if has("y") {
-                        2
-                    } else if has("x") {
-                        1
-                    } else {
-                        0
-                    };
-                    params = ["x", "y", "z"][..k].iter().map(|s| Arc::from(*s)).collect();
-                }
-                let node = Node::Lambda(Arc::new(LambdaSrc { params, body }));
-                Ok(Some(self.apply_call_right(node)?))
-            }
-            Tok::LParen => {
-                self.pos += 1;
-                let mut items = self.parse_list(Some((Tok::RParen, "')'")), false)?;
-                let node = if items.len() == 1 {
-                    match items.remove(0) {
-                        v @ Node::Verb { r: None, .. } => Node::Quote(b(v)),
-                        other => other,
-                    }
-                } else {
-                    Node::List(items)
-                };
-                Ok(Some(self.apply_index_right(node)?))
-            }
-            Tok::Cond => {
-                self.pos += 1;
-                let items = self.parse_list(Some((Tok::RBracket, "']'")), true)?;
-                Ok(Some(Node::Cond(items)))
-            }
-            Tok::Verb(v) => {
-                self.pos += 1;
-                let mut monad = false;
-                if self.at_colon() && v != Verb::Colon {
-                    self.pos += 1;
-                    monad = true;
-                }
-                let mut curry = None;
-                if matches!(self.peek(), Some(Tok::LBracket)) && !self.at_dict() {
-                    self.pos += 1;
-                    let mut c = self.parse_list(Some((Tok::RBracket, "']'")), false)?;
-                    if c.len() < 2 && !monad {
-                        c.push(Node::Nil);
-                    }
-                    curry = Some(c);
-                }
-                Ok(Some(Node::Verb {
-                    verb: v,
-                    monad,
-                    l: None,
-                    r: None,
-                    curry,
-                }))
-            }
-            Tok::Name(n) => {
-                self.pos += 1;
-                if self.at_colon() {
-                    self.pos += 1;
-                    let global = if self.at_colon() {
-                        self.pos += 1;
-                        true
-                    } else {
-                        false
-                    };
-                    let v = self.parse_noun()?;
-                    let Some(v) = self.parse_ex(v)? else {
-                        return Err(self.err_at("noun expected following ':'.".into(), self.here()));
-                    };
-                    return Ok(Some(Node::Assign {
-                        name: n,
-                        global,
-                        value: b(mark_train(v)),
-                    }));
-                }
-                let mut node = Node::Name(n.clone());
-                if self.eat(&Tok::LBracket) {
-                    let mut index = self.parse_list(Some((Tok::RBracket, "']'")), false)?;
-                    if self.at_assign() {
-                        return self.compound_assign(n, Some(index)).map(Some);
-                    }
-                    if self.at_colon() {
-                        self.pos += 1;
-                        self.eat(&Tok::Verb(Verb::Colon));
-                        let v = self.parse_noun()?;
-                        let Some(v) = self.parse_ex(v)? else {
-                            return Err(
-                                self.err_at("noun expected following ':'.".into(), self.here())
-                            );
-                        };
-                        return Ok(Some(Node::IndexAssign {
-                            name: n,
-                            index,
-                            op: None,
-                            value: b(v),
-                        }));
-                    }
-                    if index.is_empty() {
-                        index.push(Node::Nil);
-                    }
-                    node = dot_apply(node, index);
-                    return Ok(Some(self.apply_call_right(node)?));
-                }
-                if self.at_assign() {
-                    return self.compound_assign(n, None).map(Some);
-                }
-                Ok(Some(self.apply_call_right(node)?))
-            }
+            Tok::Int(_) | Tok::Float(_) => self.p_number(),
+            Tok::Sym(_) => self.p_syms(),
+            Tok::Str(s) => self.p_str(s),
+            Tok::LBracket => self.p_dict(),
+            Tok::LBrace => self.p_lambda(),
+            Tok::LParen => self.p_paren(),
+            Tok::Cond => self.p_cond(),
+            Tok::Verb(v) => self.p_verb(v),
+            Tok::Name(n) => self.p_name(n),
             _ => Ok(None),
         }
+    }
+
+    #[inline(never)]
+    fn p_number(&mut self) -> OResult<Option<Node>> {
+        let mut nums = Vec::new();
+        while let Some(t @ (Tok::Int(_) | Tok::Float(_))) = self.peek().cloned() {
+            nums.push(t);
+            self.pos += 1;
+        }
+        let lit = number_literal(&nums);
+        Ok(Some(self.apply_index_right(Node::Lit(lit))?))
+    }
+
+    #[inline(never)]
+    fn p_syms(&mut self) -> OResult<Option<Node>> {
+        let mut syms: Vec<Sym> = Vec::new();
+        while let Some(Tok::Sym(s)) = self.peek().cloned() {
+            syms.push(s);
+            self.pos += 1;
+        }
+        let lit = if syms.len() == 1 {
+            Value::Sym(syms.remove(0))
+        } else {
+            Value::syms(syms)
+        };
+        Ok(Some(self.apply_index_right(Node::Lit(lit))?))
+    }
+
+    #[inline(never)]
+    fn p_str(&mut self, s: Vec<u8>) -> OResult<Option<Node>> {
+        self.pos += 1;
+        let lit = if s.len() == 1 {
+            Value::Char(s[0])
+        } else {
+            Value::chars(s)
+        };
+        Ok(Some(self.apply_index_right(Node::Lit(lit))?))
+    }
+
+    #[inline(never)]
+    fn p_dict(&mut self) -> OResult<Option<Node>> {
+        self.pos += 1;
+        let mut entries: Vec<(Sym, Node)> = Vec::new();
+        if !self.eat(&Tok::RBracket) {
+            loop {
+                let Some(Tok::Name(k)) = self.peek().cloned() else {
+                    return Err(self.expected("name"));
+                };
+                self.pos += 1;
+                self.expect(&Tok::Verb(Verb::Colon), "':'")?;
+                let v = self.parse_noun()?;
+                let v = self.parse_ex(v)?.unwrap_or(Node::Nil);
+                match entries.iter_mut().find(|(e, _)| *e == k) {
+                    Some(e) => e.1 = v,
+                    None => entries.push((k, v)),
+                }
+                if !self.eat(&Tok::Semi) {
+                    break;
+                }
+            }
+            self.expect(&Tok::RBracket, "']'")?;
+        }
+        Ok(Some(self.apply_index_right(Node::Dict(entries))?))
+    }
+
+    #[inline(never)]
+    fn p_lambda(&mut self) -> OResult<Option<Node>> {
+        self.pos += 1;
+        let mut params: Vec<Sym> = Vec::new();
+        let mut explicit = false;
+        if self.eat(&Tok::LBracket) {
+            explicit = true;
+            if !self.eat(&Tok::RBracket) {
+                loop {
+                    let Some(Tok::Name(n)) = self.peek().cloned() else {
+                        return Err(self.expected("name"));
+                    };
+                    self.pos += 1;
+                    params.push(n);
+                    if !self.eat(&Tok::Semi) {
+                        break;
+                    }
+                }
+                self.expect(&Tok::RBracket, "']'")?;
+            }
+        }
+        let body = self.parse_list(Some((Tok::RBrace, "'}'")), true)?;
+        if !explicit {
+            let mut names = Vec::new();
+            for n in &body {
+                find_names(n, &mut names);
+            }
+            let has = |s: &str| names.iter().any(|n: &Sym| &**n == s);
+            let k = if has("z") {
+                3
+            } else if has("y") {
+                2
+            } else if has("x") {
+                1
+            } else {
+                0
+            };
+            params = ["x", "y", "z"][..k].iter().map(|s| Arc::from(*s)).collect();
+        }
+        let node = Node::Lambda(Arc::new(LambdaSrc { params, body }));
+        Ok(Some(self.apply_call_right(node)?))
+    }
+
+    #[inline(never)]
+    fn p_paren(&mut self) -> OResult<Option<Node>> {
+        self.pos += 1;
+        let mut items = self.parse_list(Some((Tok::RParen, "')'")), false)?;
+        let node = if items.len() == 1 {
+            match items.remove(0) {
+                v @ Node::Verb { r: None, .. } => Node::Quote(b(v)),
+                other => other,
+            }
+        } else {
+            Node::List(items)
+        };
+        Ok(Some(self.apply_index_right(node)?))
+    }
+
+    #[inline(never)]
+    fn p_cond(&mut self) -> OResult<Option<Node>> {
+        self.pos += 1;
+        let items = self.parse_list(Some((Tok::RBracket, "']'")), true)?;
+        Ok(Some(Node::Cond(items)))
+    }
+
+    #[inline(never)]
+    fn p_verb(&mut self, v: Verb) -> OResult<Option<Node>> {
+        self.pos += 1;
+        let mut monad = false;
+        if self.at_colon() && v != Verb::Colon {
+            self.pos += 1;
+            monad = true;
+        }
+        let mut curry = None;
+        if matches!(self.peek(), Some(Tok::LBracket)) && !self.at_dict() {
+            self.pos += 1;
+            let mut c = self.parse_list(Some((Tok::RBracket, "']'")), false)?;
+            if c.len() < 2 && !monad {
+                c.push(Node::Nil);
+            }
+            curry = Some(c);
+        }
+        Ok(Some(Node::Verb {
+            verb: v,
+            monad,
+            l: None,
+            r: None,
+            curry,
+        }))
+    }
+
+    #[inline(never)]
+    fn p_name(&mut self, n: Sym) -> OResult<Option<Node>> {
+        self.pos += 1;
+        if self.at_colon() {
+            self.pos += 1;
+            let global = if self.at_colon() {
+                self.pos += 1;
+                true
+            } else {
+                false
+            };
+            let v = self.parse_noun()?;
+            let Some(v) = self.parse_ex(v)? else {
+                return Err(self.err_at("noun expected following ':'.".into(), self.here()));
+            };
+            return Ok(Some(Node::Assign {
+                name: n,
+                global,
+                value: b(mark_train(v)),
+            }));
+        }
+        let mut node = Node::Name(n.clone());
+        if self.eat(&Tok::LBracket) {
+            let mut index = self.parse_list(Some((Tok::RBracket, "']'")), false)?;
+            if self.at_assign() {
+                return self.compound_assign(n, Some(index)).map(Some);
+            }
+            if self.at_colon() {
+                self.pos += 1;
+                self.eat(&Tok::Verb(Verb::Colon));
+                let v = self.parse_noun()?;
+                let Some(v) = self.parse_ex(v)? else {
+                    return Err(self.err_at("noun expected following ':'.".into(), self.here()));
+                };
+                return Ok(Some(Node::IndexAssign {
+                    name: n,
+                    index,
+                    op: None,
+                    value: b(v),
+                }));
+            }
+            if index.is_empty() {
+                index.push(Node::Nil);
+            }
+            node = dot_apply(node, index);
+            return Ok(Some(self.apply_call_right(node)?));
+        }
+        if self.at_assign() {
+            return self.compound_assign(n, None).map(Some);
+        }
+        Ok(Some(self.apply_call_right(node)?))
     }
 
     fn compound_assign(&mut self, name: Sym, index: Option<Vec<Node>>) -> OResult<Node> {

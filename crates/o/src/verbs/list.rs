@@ -394,6 +394,9 @@ fn reshape(x: &Value, y: &Value) -> OResult<Value> {
         Value::from_items(vec![y.clone()])
     };
     let dims = x.items();
+    if dims.is_empty() {
+        return Ok(y);
+    }
     let a = dims.first().cloned().unwrap_or(Value::Int(0));
     let b = dims.last().cloned().unwrap_or(Value::Int(0));
     let n = y.len();

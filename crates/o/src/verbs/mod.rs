@@ -92,6 +92,7 @@ pub fn unique(x: &Value) -> Value {
 /// Dyadic `,`: join lists (atoms count as 1-item lists), merge dictionaries.
 pub fn join(x: &Value, y: &Value) -> OResult<Value> {
     use Value::*;
+    list::check_size(x.len() + y.len())?;
     Ok(match (x, y) {
         (Dict(a), Dict(b)) => {
             let mut keys = a.keys.items();
