@@ -28,7 +28,7 @@
 //! assert_eq!(h.spawn_on(core, 10, Add(2, 3)).unwrap().join(), Ok(5));
 //! running.halt();
 //! let report = running.join().unwrap();
-//! assert_eq!(report.undelivered_total(), 0);
+//! assert_eq!(report.lost(), 0);
 //! ```
 //!
 //! Module map: `topology` (builder and validation), `kernel` (boot, run,
@@ -56,6 +56,7 @@ mod mesh;
 mod pin;
 mod rings;
 mod shared;
+pub mod shell;
 mod stats;
 mod table;
 mod task;

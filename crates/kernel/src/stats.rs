@@ -200,6 +200,12 @@ impl ShutdownReport {
     pub fn undelivered_total(&self) -> u64 {
         self.undelivered.iter().sum()
     }
+    /// Bus messages never handled that carried work or data: every kind but
+    /// `wake` (a wake in flight at halt has no task left to wake: every task
+    /// is dropped by the halt anyway).
+    pub fn lost(&self) -> u64 {
+        self.undelivered_total() - self.undelivered[14]
+    }
     /// `Send` words that never reached a task: undelivered `Send` messages,
     /// unread mail and mailbox overflow.
     pub fn words_lost(&self) -> u64 {

@@ -278,5 +278,5 @@ fn every_message_kind_round_trips_between_two_cores() {
         assert!(seen, "kind {} not exercised", enso::bus::KIND_NAMES[i]);
     }
     let rep = k.join().expect("clean halt");
-    assert_eq!(rep.undelivered_total(), 0, "{rep}");
+    assert_eq!(rep.lost(), 0, "{rep}");
 }

@@ -69,5 +69,5 @@ fn echo_serves_1000_concurrent_connections() {
     k.halt();
     let rep = k.join().unwrap();
     assert_eq!(stats.bytes.load(Ordering::Relaxed), conns * len);
-    assert_eq!(rep.undelivered_total(), 0, "{rep}");
+    assert_eq!(rep.lost(), 0, "{rep}");
 }

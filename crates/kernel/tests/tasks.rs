@@ -21,7 +21,7 @@ fn spawn_and_join_from_outside_on_both_cores() {
     }
     k.halt();
     let rep = k.join().unwrap();
-    assert_eq!(rep.undelivered_total(), 0, "{rep}");
+    assert_eq!(rep.lost(), 0, "{rep}");
 }
 
 /// Spawns a child on the other core, then polls its join handle: the
@@ -386,5 +386,5 @@ fn full_links_backlog_kernel_messages_and_lose_none() {
     assert_eq!(join(j), Ok(0));
     k.halt();
     let rep = k.join().unwrap();
-    assert_eq!(rep.undelivered_total(), 0, "{rep}");
+    assert_eq!(rep.lost(), 0, "{rep}");
 }
