@@ -1,21 +1,30 @@
 //! A counting global allocator proves that the queues, the quantum
-//! accountant and the timers allocate nothing after construction.
+//! accountant and the timers allocate nothing after construction. The
+//! count is per thread (the test harness's own threads, and tests running
+//! in parallel, may allocate at any time).
 
 use enso_sched::{
     EdfQueue, IntervalTimers, Quanta, QuantumAccountant, ReadyQueue, Source, TimerWheel,
 };
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 struct Counting;
 
-static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made by this thread (a const-initialised `Cell`: no
+    /// allocation to reach it, so it is safe to touch from the allocator).
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn count() {
+    let _ = ALLOCS.try_with(|n| n.set(n.get() + 1));
+}
 
 // SAFETY: forwards to the system allocator; only counts calls.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // Relaxed: a statistic read after the measured code, on this thread.
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: same contract as our caller's.
         unsafe { System.alloc(layout) }
     }
@@ -24,7 +33,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: same contract as our caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -34,9 +43,17 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 fn allocations_during(f: impl FnOnce()) -> usize {
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = ALLOCS.with(Cell::get);
     f();
-    ALLOCS.load(Ordering::Relaxed) - before
+    ALLOCS.with(Cell::get) - before
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let n = allocations_during(|| {
+        std::hint::black_box(Vec::<u64>::with_capacity(16));
+    });
+    assert!(n >= 1);
 }
 
 #[test]
@@ -63,12 +80,19 @@ fn steady_state_allocates_nothing() {
                 }
                 edf.push(round * 1000 + (i * 13 % 97), i).unwrap();
             }
+            if let Some((_, v)) = ready.peek() {
+                sum += *v;
+            }
             while let Some((_, v)) = ready.pop() {
                 sum += v;
             }
+            let h = ready.push(9, 1).unwrap();
+            ready.remove(h).unwrap();
             while let Some((d, _)) = edf.pop() {
                 sum += d;
             }
+            let e = edf.push(5, 1).unwrap();
+            edf.remove(e).unwrap();
             let mut handles = [None; 64];
             for i in 0..4096u64 {
                 let h = wheel.insert(round * 100_000 + i * 37, i).unwrap();
@@ -79,6 +103,7 @@ fn steady_state_allocates_nothing() {
             for h in handles.into_iter().flatten() {
                 wheel.cancel(h).unwrap();
             }
+            sum += wheel.next_deadline().unwrap_or(0) % 2;
             for e in wheel.advance(u64::MAX / 2 + round) {
                 sum += e.value;
             }
