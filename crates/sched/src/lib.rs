@@ -49,11 +49,11 @@ pub mod ready;
 pub mod sim;
 pub mod wheel;
 
-pub use analysis::{AnalysisError, Excess, Preemption, Rejection};
+pub use analysis::{AnalysisError, Excess, Preemption, Rejection, Verdict};
 pub use edf::{EdfHandle, EdfQueue};
 pub use error::{CapacityError, Full, MAX_CAPACITY, StaleHandle};
 pub use interval::{IntervalError, IntervalId, IntervalTimers, Release};
-pub use model::{ModelError, Priorities, Task};
+pub use model::{ModelError, Policy, Priorities, Task};
 pub use quanta::{Quanta, QuantumAccountant, Source, ZeroQuanta};
 pub use ready::{ReadyHandle, ReadyQueue};
 pub use wheel::{Expired, TimerHandle, TimerWheel};

@@ -158,6 +158,15 @@ pub enum Priorities {
     Explicit,
 }
 
+/// A dispatching policy: fixed priorities (assigned somehow) or EDF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Policy {
+    /// Fixed priorities assigned as given.
+    FixedPriority(Priorities),
+    /// Earliest deadline first.
+    Edf,
+}
+
 /// The effective rank of each task: higher is more urgent. RM and DM give
 /// distinct ranks (ties broken by position); explicit priorities are kept.
 pub fn ranks(tasks: &[Task], priorities: Priorities) -> Vec<u64> {

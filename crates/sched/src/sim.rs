@@ -17,18 +17,11 @@
 //! `max offset + H + max D`, capped at [`Simulation::max_horizon`].
 
 use crate::analysis::Preemption;
-use crate::model::{ModelError, Priorities, Task, hyperperiod, ranks, validate};
+use crate::model::{ModelError, Task, hyperperiod, ranks, validate};
 use core::fmt;
 use std::collections::VecDeque;
 
-/// The dispatching policy simulated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Policy {
-    /// Fixed priorities assigned as given.
-    FixedPriority(Priorities),
-    /// Earliest deadline first.
-    Edf,
-}
+pub use crate::model::Policy;
 
 /// What the simulator observed for one task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -352,6 +345,7 @@ fn record_miss(s: &mut TaskStats, deadline: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Priorities;
 
     #[test]
     fn non_preemptive_poll_delays_the_urgent_task() {

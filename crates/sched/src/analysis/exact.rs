@@ -96,11 +96,71 @@ pub fn liu_layland(tasks: &[Task]) -> bool {
     if p > q {
         return false;
     }
-    let n_big = BigUint::from(n);
-    let nq = n_big * &q;
-    let lhs = (p + &nq).pow(n as u32);
-    let rhs = nq.pow(n as u32) * 2u32;
-    lhs <= rhs
+    // Now 1 < x = (P + nQ) / (nQ) <= 1 + 1/n; decide x^n <= 2.
+    let nq = BigUint::from(n) * &q;
+    let a = p + &nq;
+    if n as u64 * a.bits() <= EXACT_BITS {
+        return a.pow(n as u32) <= nq.pow(n as u32) * 2u32;
+    }
+    power_at_most_two(&a, &nq, n)
+}
+
+/// Size (bits) up to which `liu_layland` raises the exact fraction to the n-th power.
+const EXACT_BITS: u64 = 1 << 20;
+/// Precision cap (bits) of the interval method.
+const MAX_PRECISION: u64 = 1 << 22;
+
+/// Decides `(a/b)^n <= 2` for `1 < a/b <= 1 + 1/n` with fixed-point
+/// interval arithmetic: `x^n` is enclosed in `[lo, hi] / 2^prec`, rounding
+/// down and up at every product, and the precision doubles until the
+/// enclosure lies on one side of 2. For `n >= 2` the bound `2^(1/n)` is
+/// irrational, so a rational `x` is never exactly on it and the loop
+/// ends; past `MAX_PRECISION` bits (a utilization within about
+/// 2^-4000000 of the bound) the bound is reported as not met, the
+/// conservative answer for a sufficient test.
+fn power_at_most_two(a: &BigUint, b: &BigUint, n: usize) -> bool {
+    let mut prec: u64 = 128;
+    while prec <= MAX_PRECISION {
+        let lo = (a << prec) / b;
+        let hi = &lo + 1u32;
+        let lo_n = pow_fixed(&lo, n, prec, false);
+        let hi_n = pow_fixed(&hi, n, prec, true);
+        let two = BigUint::from(2u32) << prec;
+        if hi_n <= two {
+            return true;
+        }
+        if lo_n > two {
+            return false;
+        }
+        prec *= 2;
+    }
+    false
+}
+
+/// `x^n` for a fixed-point `x` with `prec` fraction bits, rounded down or up.
+fn pow_fixed(x: &BigUint, n: usize, prec: u64, up: bool) -> BigUint {
+    let one = BigUint::from(1u32) << prec;
+    let mul = |p: &BigUint, q: &BigUint| {
+        let full = p * q;
+        let mut r = &full >> prec;
+        if up && (&r << prec) != full {
+            r += 1u32;
+        }
+        r
+    };
+    let mut result = one;
+    let mut base = x.clone();
+    let mut e = n;
+    while e > 0 {
+        if e & 1 == 1 {
+            result = mul(&result, &base);
+        }
+        e >>= 1;
+        if e > 0 {
+            base = mul(&base, &base);
+        }
+    }
+    result
 }
 
 /// The hyperbolic bound: `prod (U_i + 1) <= 2`, exactly.
@@ -133,6 +193,36 @@ mod tests {
         assert_eq!(utilization(&ts), (BigUint::from(1u32), BigUint::from(1u32)));
         assert_eq!(utilization_cmp_one(&ts), Ordering::Equal);
         assert_eq!(utilization_cmp_one(&ts[..2]), Ordering::Less);
+    }
+
+    #[test]
+    fn interval_method_decides_within_2_pow_minus_200_of_the_bound() {
+        // a0 = floor(2^(1/n) 2^200): a0 / 2^200 is just below 2^(1/n),
+        // (a0 + 1) / 2^200 just above; 128 bits of precision cannot tell,
+        // so the interval method must refine.
+        let scale = BigUint::from(1u32) << 200u32;
+        for n in [2usize, 3, 7, 30, 101] {
+            let a0 = (BigUint::from(2u32) << (200 * n)).nth_root(n as u32);
+            assert!(power_at_most_two(&a0, &scale, n), "n {n}, below");
+            assert!(!power_at_most_two(&(&a0 + 1u32), &scale, n), "n {n}, above");
+        }
+    }
+
+    #[test]
+    fn liu_layland_large_sets_are_decided() {
+        // The bound tends to ln 2 = 0.693147...: with 5000 tasks,
+        // U = 0.75 fails and U = 5000/7214 = 0.693097... passes.
+        let n = 5000u64;
+        let fail: Vec<Task> = (0..n).map(|_| Task::new(15, 100_000)).collect();
+        assert!(!liu_layland(&fail));
+        let pass: Vec<Task> = (0..n).map(|_| Task::new(1, 7_214)).collect();
+        assert!(liu_layland(&pass));
+        // Distinct large periods: the exact fraction is too big to raise to
+        // the 300th power, so the interval method decides.
+        let mixed: Vec<Task> = (0..300u64)
+            .map(|i| Task::new(2_300_000 + i, 1_000_000_007 + 2 * i))
+            .collect(); // U = 0.6906...
+        assert!(liu_layland(&mixed));
     }
 
     #[test]

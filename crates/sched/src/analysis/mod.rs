@@ -45,8 +45,66 @@ pub mod edf;
 pub mod exact;
 pub mod fp;
 
-use crate::model::ModelError;
+use crate::model::{ModelError, Policy, Task};
 use core::fmt;
+
+/// The report of [`analyze`]: whichever analysis the policy calls for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Response-time analysis.
+    FixedPriority(fp::FpReport),
+    /// Utilization or processor-demand test.
+    Edf(edf::EdfReport),
+}
+
+impl Verdict {
+    /// Every deadline is met.
+    pub fn schedulable(&self) -> bool {
+        match self {
+            Verdict::FixedPriority(r) => r.schedulable,
+            Verdict::Edf(r) => r.schedulable,
+        }
+    }
+
+    /// A task to blame on rejection: the first failing task under FP, the
+    /// task whose deadline ends the failing interval under EDF (`None` for
+    /// an EDF overload, which no single task causes).
+    pub fn failing_task(&self) -> Option<usize> {
+        match self {
+            Verdict::FixedPriority(r) => r.rejection.map(|x| x.task),
+            Verdict::Edf(r) => match r.failure {
+                Some(edf::EdfFailure::Demand { task, .. }) => Some(task),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// Admission control for one core: the analysis `policy` calls for.
+///
+/// The kernel calls this at spawn with the core's tasks plus the new one,
+/// and refuses the spawn unless the verdict is schedulable.
+///
+/// ```
+/// use enso_sched::{Task, Policy, Priorities, Preemption, analysis::analyze};
+/// let core = [Task::new(2, 5), Task::new(4, 7)];
+/// let rm = analyze(&core, Policy::FixedPriority(Priorities::RateMonotonic),
+///                  Preemption::Limited { overhead: 0 }).unwrap();
+/// assert!(!rm.schedulable());
+/// assert_eq!(rm.failing_task(), Some(0)); // blocked by the other's 4-tick poll
+/// let edf = analyze(&core, Policy::Edf, Preemption::Preemptive).unwrap();
+/// assert!(edf.schedulable());
+/// ```
+pub fn analyze(
+    tasks: &[Task],
+    policy: Policy,
+    preemption: Preemption,
+) -> Result<Verdict, AnalysisError> {
+    match policy {
+        Policy::FixedPriority(p) => fp::analyze(tasks, p, preemption).map(Verdict::FixedPriority),
+        Policy::Edf => edf::analyze(tasks, preemption).map(Verdict::Edf),
+    }
+}
 
 /// Whether a job can be preempted anywhere or only between polls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
