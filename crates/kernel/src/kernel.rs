@@ -410,7 +410,7 @@ fn new_core(
 fn place_boot_tasks(
     shared: &Arc<Shared>,
     cores: &mut [Core],
-    tasks: Vec<crate::topology::BootTask>,
+    tasks: Vec<crate::validate::BootTask>,
 ) -> Vec<TaskId> {
     let rings = shared
         .rings

@@ -63,6 +63,7 @@ mod task;
 mod timer;
 mod timerfd;
 mod topology;
+mod validate;
 mod waker;
 
 pub use bus::{End, Mail, Message, TimerRequest, UserMsg};
