@@ -30,6 +30,8 @@ pub(crate) enum Op {
     Dyad(Verb),
     /// Pops the function, then `n` arguments (first on top), and applies.
     Call(u32),
+    /// Applies global `g` to `n` arguments popped from the stack.
+    CallGlobal(u32, u32),
     /// Pops a left argument and binds it to the verb (`2+`).
     Curry(Verb),
     /// Pops `n` items (first on top) and makes a list.
@@ -106,6 +108,8 @@ struct Scope {
 }
 
 struct Builder {
+    /// Code before this index may be a jump target: no fusing across it.
+    barrier: usize,
     code: Vec<Op>,
     consts: Vec<Value>,
     templates: Vec<Arc<Chunk>>,
@@ -128,6 +132,7 @@ pub fn compile_program(body: &[Node], globals: &mut Globals) -> OResult<Arc<Chun
         }],
     };
     let mut b = Builder {
+        barrier: 0,
         code: vec![],
         consts: vec![],
         templates: vec![],
@@ -186,6 +191,16 @@ fn assigned_names(n: &Node, out: &mut Vec<Sym>) {
         Node::Quote(x) | Node::Train(x) => assigned_names(x, out),
         Node::Dict(v) => v.iter().for_each(|(_, i)| assigned_names(i, out)),
         Node::Nil | Node::Lit(_) | Node::Lambda(_) | Node::Name(_) | Node::Hole => {}
+    }
+}
+
+/// Emits a call of the function just pushed, fusing `Global` + `Call`.
+fn call(b: &mut Builder, n: u32) {
+    if let (Some(Op::Global(g)), true) = (b.code.last().copied(), b.code.len() > b.barrier) {
+        b.code.pop();
+        b.code.push(Op::CallGlobal(g, n));
+    } else {
+        b.code.push(Op::Call(n));
     }
 }
 
@@ -256,6 +271,7 @@ impl Compiler<'_> {
             capture_base,
         });
         let mut inner = Builder {
+            barrier: 0,
             code: vec![],
             consts: vec![],
             templates: vec![],
@@ -420,7 +436,13 @@ impl Compiler<'_> {
                 if let (Verb::Dot, Node::Args(args)) = (verb, &**r) {
                     self.args_rev(args, b);
                     self.expr(l, b);
-                    b.code.push(Op::Call(args.len() as u32));
+                    call(b, args.len() as u32);
+                    return;
+                }
+                if verb == Verb::At {
+                    self.expr(r, b);
+                    self.expr(l, b);
+                    call(b, 1);
                     return;
                 }
                 self.expr(r, b);
@@ -454,11 +476,13 @@ impl Compiler<'_> {
             ends.push(b.code.len());
             b.code.push(Op::Jump(0));
             let here = b.code.len() as u32;
+            b.barrier = b.code.len();
             b.code[jf] = Op::JumpIfFalse(here);
             z += 2;
         }
         self.expr(&items[items.len() - 1], b);
         let end = b.code.len() as u32;
+        b.barrier = b.code.len();
         for e in ends {
             b.code[e] = Op::Jump(end);
         }

@@ -506,6 +506,32 @@ impl Interp {
         }
     }
 
+    /// True when a call of `l` with the top `n` stack values can take the fast path.
+    #[inline]
+    fn can_enter(&self, l: &Lambda, n: usize) -> bool {
+        let len = self.stack.len();
+        l.chunk.nparams == n && n > 0 && len >= n && !self.stack[len - n..].iter().any(is_nil)
+    }
+
+    /// Moves `n` arguments from the stack into fresh locals; returns their base.
+    #[inline]
+    fn enter_fast(&mut self, c: &Chunk, caps: &[Option<Value>], n: usize) -> OResult<usize> {
+        if self.frames.len() >= self.limits.max_frames {
+            return Err(limit("call depth"));
+        }
+        let nb = self.locals.len();
+        for _ in 0..c.nlocals {
+            self.locals.push(None);
+        }
+        for i in 0..n {
+            self.locals[nb + i] = self.stack.pop();
+        }
+        for (j, cap) in caps.iter().enumerate() {
+            self.locals[nb + c.capture_base + j] = cap.clone();
+        }
+        Ok(nb)
+    }
+
     fn pop(&mut self) -> Value {
         self.stack.pop().unwrap_or(Value::Nil)
     }
@@ -515,7 +541,7 @@ impl Interp {
         let (mut chunk, mut pc, mut lbase) = match &self.frames[fi] {
             Frame::Code {
                 chunk, pc, lbase, ..
-            } => (chunk.clone(), *pc, *lbase),
+            } => (Arc::as_ptr(chunk), *pc, *lbase),
             Frame::Job(_) => return Ok(()),
         };
         macro_rules! save {
@@ -542,14 +568,19 @@ impl Interp {
                 return Ok(());
             }
             *fuel -= 1;
-            let op = chunk.code[pc];
+            // SAFETY: `chunk` always points at the chunk of frame `fi`, the
+            // top code frame, whose `Arc<Chunk>` keeps it alive; it is
+            // re-pointed whenever that frame is pushed or popped, before any
+            // further use.
+            let ck: &Chunk = unsafe { &*chunk };
+            let op = ck.code[pc];
             pc += 1;
             match op {
-                Op::Const(i) => self.stack.push(chunk.consts[i as usize].clone()),
+                Op::Const(i) => self.stack.push(ck.consts[i as usize].clone()),
                 Op::Local(s) => {
                     let v = match &self.locals[lbase + s as usize] {
                         Some(v) => v.clone(),
-                        None => self.global(chunk.fallback[s as usize])?,
+                        None => self.global(ck.fallback[s as usize])?,
                     };
                     self.stack.push(v);
                 }
@@ -578,59 +609,82 @@ impl Interp {
                     if let (Value::Int(a), Value::Int(b)) = (&x, &y) {
                         let (a, b) = (*a, *b);
                         let r = match v {
-                            Verb::Plus => Some(Value::Int(a.wrapping_add(b))),
-                            Verb::Minus => Some(Value::Int(a.wrapping_sub(b))),
-                            Verb::Times => Some(Value::Int(a.wrapping_mul(b))),
-                            Verb::Less => Some(Value::Int((a < b) as i64)),
-                            Verb::More => Some(Value::Int((a > b) as i64)),
-                            Verb::Equal => Some(Value::Int((a == b) as i64)),
-                            Verb::And => Some(Value::Int(a.min(b))),
-                            Verb::Or => Some(Value::Int(a.max(b))),
-                            _ => None,
+                            Verb::Plus => a.wrapping_add(b),
+                            Verb::Minus => a.wrapping_sub(b),
+                            Verb::Times => a.wrapping_mul(b),
+                            Verb::Less => (a < b) as i64,
+                            Verb::More => (a > b) as i64,
+                            Verb::Equal => (a == b) as i64,
+                            Verb::And => a.min(b),
+                            Verb::Or => a.max(b),
+                            _ => {
+                                later!(self.dyad(v, x, y, host)?);
+                                continue;
+                            }
                         };
-                        if let Some(r) = r {
-                            self.stack.push(r);
-                            continue;
-                        }
+                        self.stack.push(Value::Int(r));
+                        continue;
                     }
                     later!(self.dyad(v, x, y, host)?);
                 }
                 Op::Call(n) => {
                     let f = self.pop();
                     let n = n as usize;
-                    if let Value::Func(func) = &f
-                        && let Func::Lambda(l) = &**func
-                    {
-                        let len = self.stack.len();
-                        if l.chunk.nparams == n
-                            && n > 0
-                            && len >= n
-                            && !self.stack[len - n..].iter().any(is_nil)
-                        {
-                            save!();
-                            let c = &l.chunk;
-                            let nb = self.locals.len();
-                            self.locals.resize(nb + c.nlocals, None);
-                            for i in 0..n {
-                                self.locals[nb + i] = self.stack.pop();
+                    let fast = match &f {
+                        Value::Func(func) => match &**func {
+                            Func::Lambda(l) if self.can_enter(l, n) => {
+                                Some((l.chunk.clone(), l.captures.clone()))
                             }
-                            for (j, cap) in l.captures.iter().enumerate() {
-                                self.locals[nb + c.capture_base + j] = cap.clone();
-                            }
-                            let sbase = self.stack.len();
-                            self.push_frame(Frame::Code {
-                                chunk: c.clone(),
-                                pc: 0,
-                                lbase: nb,
-                                sbase,
-                            })?;
-                            fi = self.frames.len() - 1;
-                            chunk = c.clone();
-                            pc = 0;
-                            lbase = nb;
-                            continue;
-                        }
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    if let Some((c, caps)) = fast {
+                        save!();
+                        lbase = self.enter_fast(&c, &caps, n)?;
+                        chunk = Arc::as_ptr(&c);
+                        self.push_frame(Frame::Code {
+                            chunk: c,
+                            pc: 0,
+                            lbase,
+                            sbase: self.stack.len(),
+                        })?;
+                        fi = self.frames.len() - 1;
+                        pc = 0;
+                        continue;
                     }
+                    let mut args = Vec::with_capacity(n);
+                    for _ in 0..n {
+                        args.push(self.pop());
+                    }
+                    later!(self.call(f, args, host)?);
+                }
+                Op::CallGlobal(g, n) => {
+                    let n = n as usize;
+                    let fast = match &self.globals.vals[g as usize] {
+                        Some(Value::Func(func)) => match &**func {
+                            Func::Lambda(l) if self.can_enter(l, n) => {
+                                Some((l.chunk.clone(), l.captures.clone()))
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    if let Some((c, caps)) = fast {
+                        save!();
+                        lbase = self.enter_fast(&c, &caps, n)?;
+                        chunk = Arc::as_ptr(&c);
+                        self.push_frame(Frame::Code {
+                            chunk: c,
+                            pc: 0,
+                            lbase,
+                            sbase: self.stack.len(),
+                        })?;
+                        fi = self.frames.len() - 1;
+                        pc = 0;
+                        continue;
+                    }
+                    let f = self.global(g)?;
                     let mut args = Vec::with_capacity(n);
                     for _ in 0..n {
                         args.push(self.pop());
@@ -649,7 +703,7 @@ impl Interp {
                     self.stack.push(Value::from_items(items));
                 }
                 Op::Dict(k) => {
-                    let keys = chunk.consts[k as usize].clone();
+                    let keys = ck.consts[k as usize].clone();
                     let n = keys.len();
                     let mut vals = vec![Value::Nil; n];
                     for i in (0..n).rev() {
@@ -658,7 +712,7 @@ impl Interp {
                     self.stack.push(Value::dict(keys, Value::from_items(vals)));
                 }
                 Op::Closure(t) => {
-                    let tpl = chunk.templates[t as usize].clone();
+                    let tpl = ck.templates[t as usize].clone();
                     let captures = tpl
                         .capture_from
                         .iter()
@@ -711,7 +765,7 @@ impl Interp {
                             lbase: lb,
                             ..
                         }) => {
-                            chunk = c.clone();
+                            chunk = Arc::as_ptr(c);
                             pc = *p;
                             lbase = *lb;
                             fi = self.frames.len() - 1;
