@@ -96,15 +96,22 @@ pub fn liu_layland(tasks: &[Task]) -> bool {
     if p > q {
         return false;
     }
-    // Now 1 < x = (P + nQ) / (nQ) <= 1 + 1/n; decide x^n <= 2.
+    // Now 1 < x = (P + nQ) / (nQ) <= 1 + 1/n; decide x^n <= 2: by
+    // intervals (cheap, almost always decided at 128 bits), then exactly
+    // while the exact power stays small, then by finer intervals.
     let nq = BigUint::from(n) * &q;
     let a = p + &nq;
+    if let Some(yes) = power_at_most_two(&a, &nq, n, 128, INTERVAL_FIRST) {
+        return yes;
+    }
     if n as u64 * a.bits() <= EXACT_BITS {
         return a.pow(n as u32) <= nq.pow(n as u32) * 2u32;
     }
-    power_at_most_two(&a, &nq, n)
+    power_at_most_two(&a, &nq, n, INTERVAL_FIRST * 2, MAX_PRECISION).unwrap_or(false)
 }
 
+/// Precision (bits) the interval method tries before the exact power.
+const INTERVAL_FIRST: u64 = 1 << 12;
 /// Size (bits) up to which `liu_layland` raises the exact fraction to the n-th power.
 const EXACT_BITS: u64 = 1 << 20;
 /// Precision cap (bits) of the interval method.
@@ -112,29 +119,28 @@ const MAX_PRECISION: u64 = 1 << 22;
 
 /// Decides `(a/b)^n <= 2` for `1 < a/b <= 1 + 1/n` with fixed-point
 /// interval arithmetic: `x^n` is enclosed in `[lo, hi] / 2^prec`, rounding
-/// down and up at every product, and the precision doubles until the
-/// enclosure lies on one side of 2. For `n >= 2` the bound `2^(1/n)` is
-/// irrational, so a rational `x` is never exactly on it and the loop
-/// ends; past `MAX_PRECISION` bits (a utilization within about
-/// 2^-4000000 of the bound) the bound is reported as not met, the
+/// down and up at every product, and the precision doubles from `from`
+/// until the enclosure lies on one side of 2 (`None` past `to` bits). For
+/// `n >= 2` the bound `2^(1/n)` is irrational, so a rational `x` is never
+/// exactly on it and enough precision always decides; a set whose
+/// utilization lies within about 2^-4000000 of the bound and is too large
+/// for the exact power is reported as not meeting the bound, the
 /// conservative answer for a sufficient test.
-fn power_at_most_two(a: &BigUint, b: &BigUint, n: usize) -> bool {
-    let mut prec: u64 = 128;
-    while prec <= MAX_PRECISION {
+fn power_at_most_two(a: &BigUint, b: &BigUint, n: usize, from: u64, to: u64) -> Option<bool> {
+    let mut prec = from;
+    while prec <= to {
         let lo = (a << prec) / b;
         let hi = &lo + 1u32;
-        let lo_n = pow_fixed(&lo, n, prec, false);
-        let hi_n = pow_fixed(&hi, n, prec, true);
         let two = BigUint::from(2u32) << prec;
-        if hi_n <= two {
-            return true;
+        if pow_fixed(&hi, n, prec, true) <= two {
+            return Some(true);
         }
-        if lo_n > two {
-            return false;
+        if pow_fixed(&lo, n, prec, false) > two {
+            return Some(false);
         }
         prec *= 2;
     }
-    false
+    None
 }
 
 /// `x^n` for a fixed-point `x` with `prec` fraction bits, rounded down or up.
@@ -186,6 +192,30 @@ pub fn hyperbolic(tasks: &[Task]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The definition, computed the slow exact way.
+    fn ll_exact(tasks: &[Task]) -> bool {
+        let n = tasks.len();
+        let (p, q) = utilization(tasks);
+        let nq = BigUint::from(n) * &q;
+        (p + &nq).pow(n as u32) <= nq.pow(n as u32) * 2u32
+    }
+
+    proptest! {
+        #[test]
+        fn liu_layland_matches_its_definition(
+            specs in proptest::collection::vec((1u64..=1000, 1u64..=1000), 1..=8)
+        ) {
+            // Periods near 1000 and C up to about T/n put U around the bound.
+            let n = specs.len() as u64;
+            let tasks: Vec<Task> = specs
+                .iter()
+                .map(|&(c, t)| Task::new(1 + c * (1000 + t) / (1000 * n), 1000 + t))
+                .collect();
+            prop_assert_eq!(liu_layland(&tasks), ll_exact(&tasks));
+        }
+    }
 
     #[test]
     fn utilization_is_reduced_and_exact() {
@@ -203,8 +233,9 @@ mod tests {
         let scale = BigUint::from(1u32) << 200u32;
         for n in [2usize, 3, 7, 30, 101] {
             let a0 = (BigUint::from(2u32) << (200 * n)).nth_root(n as u32);
-            assert!(power_at_most_two(&a0, &scale, n), "n {n}, below");
-            assert!(!power_at_most_two(&(&a0 + 1u32), &scale, n), "n {n}, above");
+            let decide = |a: &BigUint| power_at_most_two(a, &scale, n, 128, MAX_PRECISION);
+            assert_eq!(decide(&a0), Some(true), "n {n}, below");
+            assert_eq!(decide(&(&a0 + 1u32)), Some(false), "n {n}, above");
         }
     }
 
