@@ -126,10 +126,10 @@ impl Context<'_> {
 
     fn route(&mut self, to: TaskId, m: Message) -> Result<(), SendError> {
         self.sv.shared.check(to).map_err(SendError::Task)?;
-        let sh = self.sv.shared.clone();
-        self.sv
-            .bus
-            .try_send(&sh, to.core(), m)
+        // Field borrows, not an Arc clone: the refcount line is shared by
+        // every core and must stay off the hot path.
+        let Services { bus, shared, .. } = &mut *self.sv;
+        bus.try_send(shared, to.core(), m)
             .map_err(|_| SendError::Full)
     }
 

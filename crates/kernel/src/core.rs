@@ -104,34 +104,37 @@ impl Core {
     /// Handles up to `bus` messages from the local queue, the links and the
     /// outside inbox, in turn.
     fn bus_phase(&mut self) -> usize {
-        let sh = self.shared.clone();
-        self.sv.bus.flush(&sh);
-        let inbox = &sh.cores[self.idx.get()].inbox;
+        self.sv.bus.flush(&self.shared);
         let quota = self.quanta.bus as usize;
         let mut n = 0;
         while n < quota && !self.halted {
-            // Three sources, first choice rotating so none starves: the
-            // links from other cores, the outside inbox, this core's own.
-            let mut m = None;
-            for k in 0..3 {
-                m = match (n + k) % 3 {
-                    0 => self.sv.bus.recv(),
-                    1 => inbox.pop(),
-                    _ => self.sv.bus.local.pop_front(),
-                };
-                if m.is_some() {
-                    if (n + k) % 3 != 2 {
-                        self.sv.counters.bus_in += 1;
-                    }
-                    break;
-                }
-            }
-            let Some(m) = m else { break };
+            let Some(m) = self.next_message(n) else { break };
             self.handle(m);
             self.drain_wakes();
             n += 1;
         }
         n
+    }
+
+    /// The next message from three sources, the first choice rotating with
+    /// `n` so none starves: the links from other cores, the outside inbox,
+    /// this core's own queue.
+    fn next_message(&mut self, n: usize) -> Option<crate::bus::Message> {
+        let inbox = &self.shared.cores[self.idx.get()].inbox;
+        for k in 0..3 {
+            let m = match (n + k) % 3 {
+                0 => self.sv.bus.recv(),
+                1 => inbox.pop(),
+                _ => self.sv.bus.local.pop_front(),
+            };
+            if m.is_some() {
+                if (n + k) % 3 != 2 {
+                    self.sv.counters.bus_in += 1;
+                }
+                return m;
+            }
+        }
+        None
     }
 
     /// Polls the reactor (and the doorbell) with `timeout`; handles events.
@@ -395,10 +398,10 @@ impl Core {
         if backlog {
             timeout = Some(timeout.map_or(BACKLOG_RETRY, |t| t.min(BACKLOG_RETRY)));
         }
-        let bell = &self.shared.clone().cores[self.idx.get()].doorbell;
-        bell.announce_sleep();
+        let me = self.idx.get();
+        self.shared.cores[me].doorbell.announce_sleep();
         if self.has_work() {
-            bell.awake();
+            self.shared.cores[me].doorbell.awake();
             if let Some(tfd) = self.timerfd.as_mut() {
                 let _ = tfd.disarm();
             }
@@ -406,7 +409,7 @@ impl Core {
         }
         self.sv.counters.parks += 1;
         self.io_phase(timeout);
-        bell.awake();
+        self.shared.cores[me].doorbell.awake();
         if let Some(tfd) = self.timerfd.as_mut() {
             // A failed disarm leaves at most one early wake-up.
             let _ = tfd.disarm();
