@@ -22,7 +22,7 @@ use crate::error::{ErrorKind, OError, OResult, expected, limit, valence};
 use crate::host::{Host, HostResult, NoHost};
 use crate::parser::parse;
 use crate::value::{Arity, Func, Lambda, Value, Verb};
-use crate::verbs::{self, index, truthy};
+use crate::verbs::{self, atomic, index, truthy};
 use std::cell::Cell;
 use std::sync::Arc;
 
@@ -609,11 +609,11 @@ impl Interp {
                     if let (Value::Int(a), Value::Int(b)) = (&x, &y) {
                         let (a, b) = (*a, *b);
                         let r = match v {
-                            Verb::Plus => a.wrapping_add(b),
-                            Verb::Minus => a.wrapping_sub(b),
-                            Verb::Times => a.wrapping_mul(b),
-                            Verb::Less => (a < b) as i64,
-                            Verb::More => (a > b) as i64,
+                            Verb::Plus => atomic::add(a, b),
+                            Verb::Minus => atomic::sub(a, b),
+                            Verb::Times => atomic::mul(a, b),
+                            Verb::Less => atomic::lt(a, b),
+                            Verb::More => atomic::gt(a, b),
                             Verb::Equal => (a == b) as i64,
                             Verb::And => a.min(b),
                             Verb::Or => a.max(b),

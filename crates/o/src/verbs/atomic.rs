@@ -73,16 +73,56 @@ fn feq(a: f64, b: f64) -> i64 {
     (a == b || (a.is_nan() && b.is_nan())) as i64
 }
 
+const NULL: i64 = i64::MIN;
+
+/// `a + b` with null (`0N`) propagating, as NaN does in oK.
+#[inline]
+pub fn add(a: i64, b: i64) -> i64 {
+    if a == NULL || b == NULL {
+        NULL
+    } else {
+        a.wrapping_add(b)
+    }
+}
+/// `a - b` with null propagating.
+#[inline]
+pub fn sub(a: i64, b: i64) -> i64 {
+    if a == NULL || b == NULL {
+        NULL
+    } else {
+        a.wrapping_sub(b)
+    }
+}
+/// `a * b` with null propagating.
+#[inline]
+pub fn mul(a: i64, b: i64) -> i64 {
+    if a == NULL || b == NULL {
+        NULL
+    } else {
+        a.wrapping_mul(b)
+    }
+}
+/// `a < b`; false when either is null.
+#[inline]
+pub fn lt(a: i64, b: i64) -> i64 {
+    (a < b && a != NULL && b != NULL) as i64
+}
+/// `a > b`; false when either is null.
+#[inline]
+pub fn gt(a: i64, b: i64) -> i64 {
+    (a > b && a != NULL && b != NULL) as i64
+}
+
 fn ints_op(op: Op2, a: Side<i64>, b: Side<i64>) -> OResult<Value> {
     Ok(match op {
-        Op2::Add => Value::ints(map2(a, b, |x, y| x.wrapping_add(y))?),
-        Op2::Sub => Value::ints(map2(a, b, |x, y| x.wrapping_sub(y))?),
-        Op2::Mul => Value::ints(map2(a, b, |x, y| x.wrapping_mul(y))?),
+        Op2::Add => Value::ints(map2(a, b, add)?),
+        Op2::Sub => Value::ints(map2(a, b, sub)?),
+        Op2::Mul => Value::ints(map2(a, b, mul)?),
         Op2::Div => Value::floats(map2(a, b, |x, y| int_to_f64(x) / int_to_f64(y))?),
         Op2::Min => Value::ints(map2(a, b, |x, y| x.min(y))?),
         Op2::Max => Value::ints(map2(a, b, |x, y| x.max(y))?),
-        Op2::Lt => Value::ints(map2(a, b, |x, y| (x < y) as i64)?),
-        Op2::Gt => Value::ints(map2(a, b, |x, y| (x > y) as i64)?),
+        Op2::Lt => Value::ints(map2(a, b, lt)?),
+        Op2::Gt => Value::ints(map2(a, b, gt)?),
         Op2::Eq => Value::ints(map2(a, b, |x, y| (x == y) as i64)?),
     })
 }
@@ -140,14 +180,14 @@ pub fn scalar(op: Op2, x: &Value, y: &Value) -> OResult<Value> {
 #[inline]
 pub fn int_scalar(op: Op2, a: i64, b: i64) -> Value {
     match op {
-        Op2::Add => Value::Int(a.wrapping_add(b)),
-        Op2::Sub => Value::Int(a.wrapping_sub(b)),
-        Op2::Mul => Value::Int(a.wrapping_mul(b)),
+        Op2::Add => Value::Int(add(a, b)),
+        Op2::Sub => Value::Int(sub(a, b)),
+        Op2::Mul => Value::Int(mul(a, b)),
         Op2::Div => Value::Float(int_to_f64(a) / int_to_f64(b)),
         Op2::Min => Value::Int(a.min(b)),
         Op2::Max => Value::Int(a.max(b)),
-        Op2::Lt => Value::bool(a < b),
-        Op2::Gt => Value::bool(a > b),
+        Op2::Lt => Value::Int(lt(a, b)),
+        Op2::Gt => Value::Int(gt(a, b)),
         Op2::Eq => Value::bool(a == b),
     }
 }
@@ -316,21 +356,24 @@ pub fn floor(x: &Value) -> OResult<Value> {
     }
 }
 
-/// Sum of an int vector (wrapping).
+/// Sum of an int vector (wrapping; null if any item is null).
 pub fn sum_ints(v: &[i64]) -> i64 {
     let mut acc = [0i64; 8];
+    let mut null = false;
     let chunks = v.chunks_exact(8);
     let rest = chunks.remainder();
     for c in chunks {
         for k in 0..8 {
             acc[k] = acc[k].wrapping_add(c[k]);
+            null |= c[k] == NULL;
         }
     }
     let mut s = acc.iter().fold(0i64, |a, &b| a.wrapping_add(b));
     for &r in rest {
         s = s.wrapping_add(r);
+        null |= r == NULL;
     }
-    s
+    if null { NULL } else { s }
 }
 
 /// Sum of a float vector (in order, as a left fold would).

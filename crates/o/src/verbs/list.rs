@@ -274,6 +274,9 @@ fn mod_atom(x: &Value, y: &Value) -> OResult<Value> {
         }
         _ => {
             let (a, b) = (x.as_int().unwrap_or(0), y.as_int().unwrap_or(0));
+            if b == i64::MIN {
+                return Ok(Value::Int(i64::MIN));
+            }
             Ok(Value::Int(if a > 0 {
                 kmod(b, a)
             } else if a == 0 {
