@@ -43,6 +43,7 @@
 //! counting allocator proving steady state allocates nothing, and drop
 //! counts for every disconnection path.
 
+pub mod broadcast;
 pub mod config;
 pub mod error;
 pub mod mpsc;

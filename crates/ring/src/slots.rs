@@ -50,7 +50,6 @@ pub(crate) const fn hole(pos: usize) -> usize {
 
 /// Signed distance from the stamp `free(pos)` to `stamp`, in stamp units.
 #[inline(always)]
-#[allow(dead_code)] // used by the multi-producer drivers
 pub(crate) const fn lap_distance(stamp: usize, pos: usize) -> isize {
     stamp.wrapping_sub(free(pos)) as isize
 }

@@ -51,6 +51,47 @@ mod imp {
         std::hint::spin_loop();
     }
 
+    /// A cell shared under a seqlock: written by one writer with a volatile
+    /// copy, read by racing readers with a volatile copy that they validate
+    /// before use (see `broadcast::lossy`). Deliberately outside loom's tracking
+    /// in both builds: loom would rightly call these copies a race; the
+    /// protocol discards every copy that overlapped a write.
+    #[derive(Debug)]
+    pub(crate) struct RacyCell<T>(std::cell::UnsafeCell<T>);
+
+    // SAFETY: the value is `Copy` data moved only through validated copies.
+    unsafe impl<T: Send> Sync for RacyCell<T> {}
+
+    impl<T: Copy> RacyCell<T> {
+        /// Wraps `value`.
+        pub(crate) const fn new(value: T) -> Self {
+            Self(std::cell::UnsafeCell::new(value))
+        }
+
+        /// Copies the value out; the copy may be torn.
+        ///
+        /// # Safety
+        /// The caller validates the copy (seqlock) before treating it as a `T`
+        /// that was ever written, and only uses `T: Copy` types with no invalid
+        /// bit patterns reachable from torn halves of valid values it discards.
+        #[inline(always)]
+        pub(crate) unsafe fn read(&self) -> T {
+            // SAFETY: the pointer is valid and aligned; a racing write may tear
+            // the copy, which the caller discards (caller's contract).
+            unsafe { std::ptr::read_volatile(self.0.get()) }
+        }
+
+        /// Copies `value` in.
+        ///
+        /// # Safety
+        /// Only one writer at a time (the single publisher).
+        #[inline(always)]
+        pub(crate) unsafe fn write(&self, value: T) {
+            // SAFETY: valid, aligned, single writer (caller's contract).
+            unsafe { std::ptr::write_volatile(self.0.get(), value) }
+        }
+    }
+
     /// Where parked waiters sleep until a notifier rings (see module doc).
     #[derive(Debug, Default)]
     pub(crate) struct Doorbell {
@@ -99,6 +140,59 @@ mod imp {
     /// Under loom a spin is a yield, so the model can schedule the other side.
     pub(crate) fn spin_loop() {
         loom::thread::yield_now();
+    }
+
+    /// Loom build of the seqlock cell: the value is copied byte by byte
+    /// through loom atomics (`Relaxed`), so loom sees the data accesses and
+    /// can check the seqlock's fences (with plain copies it could not).
+    #[derive(Debug)]
+    pub(crate) struct RacyCell<T> {
+        bytes: Box<[loom::sync::atomic::AtomicU8]>,
+        _value: std::marker::PhantomData<T>,
+    }
+
+    impl<T: Copy> RacyCell<T> {
+        /// Wraps `value`.
+        pub(crate) fn new(value: T) -> Self {
+            let bytes = (0..std::mem::size_of::<T>())
+                .map(|_| loom::sync::atomic::AtomicU8::new(0))
+                .collect();
+            let cell = Self {
+                bytes,
+                _value: std::marker::PhantomData,
+            };
+            // SAFETY: nobody else sees the cell yet.
+            unsafe { cell.write(value) };
+            cell
+        }
+
+        /// Copies the value out byte by byte.
+        ///
+        /// # Safety
+        /// As for the std build: the caller validates the copy; `T` has no
+        /// padding (loom tests use plain integers).
+        pub(crate) unsafe fn read(&self) -> T {
+            let mut out = std::mem::MaybeUninit::<T>::uninit();
+            for (i, byte) in self.bytes.iter().enumerate() {
+                let b = byte.load(Ordering::Relaxed);
+                // SAFETY: `i < size_of::<T>()`, inside `out`.
+                unsafe { out.as_mut_ptr().cast::<u8>().add(i).write(b) };
+            }
+            // SAFETY: every byte was written above.
+            unsafe { out.assume_init() }
+        }
+
+        /// Copies `value` in byte by byte.
+        ///
+        /// # Safety
+        /// Single writer; `T` has no padding.
+        pub(crate) unsafe fn write(&self, value: T) {
+            let src = (&value as *const T).cast::<u8>();
+            for (i, byte) in self.bytes.iter().enumerate() {
+                // SAFETY: `i < size_of::<T>()`, inside `value`.
+                byte.store(unsafe { src.add(i).read() }, Ordering::Relaxed);
+            }
+        }
     }
 
     /// Under loom, sleeping is yielding (see module doc).

@@ -130,3 +130,91 @@ fn mpsc_three_producers() {
     handles.into_iter().for_each(|h| h.join().unwrap());
     assert!(next.iter().all(|&n| n == per), "{next:?}");
 }
+
+#[test]
+fn broadcast_two_subscribers_see_everything_in_order() {
+    use enso_ring::RecvError;
+    use enso_ring::broadcast;
+    let (mut publisher, a) = broadcast::with_config(config(256), || 0u64).unwrap();
+    let b = publisher.subscribe().unwrap();
+    let readers: Vec<_> = [a, b]
+        .into_iter()
+        .enumerate()
+        .map(|(k, mut sub)| {
+            thread::spawn(move || {
+                let mut next = 0u64;
+                loop {
+                    if k == 1 {
+                        match sub.read_chunk(64) {
+                            Ok(run) => run.iter().for_each(|&v| {
+                                assert_eq!(v, next);
+                                next += 1;
+                            }),
+                            Err(RecvError::Empty) => thread::yield_now(),
+                            Err(RecvError::Closed) => break,
+                            Err(RecvError::Lagged(n)) => panic!("lagged {n} with Block"),
+                        }
+                        continue;
+                    }
+                    match sub.recv() {
+                        Ok(v) => {
+                            assert_eq!(*v, next);
+                            next += 1;
+                        }
+                        Err(RecvError::Closed) => break,
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                next
+            })
+        })
+        .collect();
+    for i in 0..MESSAGES {
+        publisher.publish(|v| *v = i).unwrap();
+    }
+    drop(publisher);
+    for reader in readers {
+        assert_eq!(reader.join().unwrap(), MESSAGES);
+    }
+}
+
+#[test]
+fn lossy_never_torn_and_lag_accounts_for_every_message() {
+    use enso_ring::RecvError;
+    use enso_ring::broadcast::lossy;
+    let (mut publisher, sub) = lossy::channel::<[u64; 8]>(64).unwrap();
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let mut sub = sub.clone();
+            thread::spawn(move || {
+                let (mut expected, mut received, mut missed) = (0u64, 0u64, 0u64);
+                loop {
+                    match sub.recv() {
+                        Ok(v) => {
+                            assert!(v.iter().all(|&x| x == v[0]), "torn read {v:?}");
+                            assert_eq!(v[0], expected, "reordered or duplicated");
+                            expected += 1;
+                            received += 1;
+                        }
+                        Err(RecvError::Lagged(n)) => {
+                            expected += n;
+                            missed += n;
+                        }
+                        Err(RecvError::Closed) => break,
+                        Err(RecvError::Empty) => unreachable!("recv waits"),
+                    }
+                }
+                (received, missed)
+            })
+        })
+        .collect();
+    drop(sub);
+    for i in 0..MESSAGES {
+        publisher.publish(|v| *v = [i; 8]).unwrap();
+    }
+    drop(publisher);
+    for reader in readers {
+        let (received, missed) = reader.join().unwrap();
+        assert_eq!(received + missed, MESSAGES);
+    }
+}
