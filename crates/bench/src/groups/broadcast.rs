@@ -1,5 +1,6 @@
 //! Broadcast: one producer on core 0, two subscribers that each see every
-//! item, both on core 1. Three threads on two cores oversubscribe core 1,
+//! item, both on core 1, one item at a time (`broadcast`) and in batches of
+//! 64 (`broadcast-batch`). Three threads on two cores oversubscribe core 1,
 //! so every row waits by yielding, and the figure includes the scheduler
 //! switching the subscribers.
 
@@ -9,31 +10,48 @@ use super::common;
 use crate::harness::{self, BenchError, Worker};
 use crate::model::{Group, Items, Kind, Params, Row, Sample, Unit};
 use crate::peers::disruptor::{self as dis, Sink};
+use crate::peers::enso::EnsoBroadcast;
 use crate::peers::rtrb::Rtrb;
 use crate::peers::{self, Queue};
 use crate::wait::{Wait, Yield};
 
 /// The core both subscribers are pinned to.
 const SUBSCRIBER_CORE: usize = 1;
+const CAPACITY: usize = 4096;
+const UNIT: Unit = Unit::MillionsPerSec("msg");
 
-/// The broadcast group.
+/// The broadcast groups.
 pub fn groups() -> Vec<Group> {
-    vec![Group {
+    vec![one_at_a_time(), batched()]
+}
+
+fn notes() -> Vec<String> {
+    vec![
+        "3 threads on 2 cores oversubscribe: both subscribers share core 1".to_string(),
+        Yield::DESCRIPTION.to_string(),
+    ]
+}
+
+fn one_at_a_time() -> Group {
+    Group {
         name: "broadcast",
         title: "broadcast, 1 producer -> 2 subscribers, u64, capacity 4096, one item at a time",
-        unit: Unit::MillionsPerSec("msg"),
+        unit: UNIT,
         items: Items {
             full: 10_000_000,
             quick: 500_000,
         },
-        capacity: 4096,
+        capacity: CAPACITY,
         batch: 1,
-        notes: vec![
-            "3 threads on 2 cores oversubscribe: both subscribers share core 1".to_string(),
-            Yield::DESCRIPTION.to_string(),
-        ],
+        notes: notes(),
         rows: vec![
             common::harness_baseline(),
+            Row::new(
+                Kind::Enso,
+                "enso broadcast",
+                "try_publish(closure) / try_read_with, in place",
+                enso_fan_out::<Yield>,
+            ),
             Row::new(
                 Kind::Peer,
                 "disruptor",
@@ -47,11 +65,96 @@ pub fn groups() -> Vec<Group> {
                 copy_fan_out::<Rtrb, Yield>,
             ),
         ],
-    }]
+    }
 }
 
+fn batched() -> Group {
+    let mut notes = notes();
+    notes.push("only rings with a broadcast batch API have a row here".to_string());
+    Group {
+        name: "broadcast-batch",
+        title: "broadcast, 1 producer -> 2 subscribers, u64, capacity 4096, batches of 64",
+        unit: UNIT,
+        items: Items {
+            full: 20_000_000,
+            quick: 1_000_000,
+        },
+        capacity: CAPACITY,
+        batch: 64,
+        notes,
+        rows: vec![
+            common::harness_baseline(),
+            Row::new(
+                Kind::Enso,
+                "enso broadcast chunks",
+                "write_chunk(64) + get_mut + commit / read_chunk(64) + release",
+                enso_fan_out::<Yield>,
+            ),
+            Row::new(
+                Kind::Peer,
+                "disruptor",
+                "try_batch_publish(64); two handlers (parallel) pinned to core 1",
+                disruptor_fan_out::<Yield>,
+            ),
+        ],
+    }
+}
+
+/// The enso broadcast ring; batched when `p.batch > 1`.
+fn enso_fan_out<W: Wait>(p: &Params) -> Result<Sample, BenchError> {
+    let (mut publisher, subscribers) = EnsoBroadcast::channel(&p.label, p.capacity, 2)?;
+    let (n, batch) = (p.items, p.batch.max(1) as u64);
+    let mut team = vec![Worker::new(0, move || {
+        let mut sent = 0u64;
+        while sent < n {
+            let k = batch.min(n - sent);
+            if k == 1 {
+                while !EnsoBroadcast::try_publish(&mut publisher, sent + 1) {
+                    W::idle();
+                }
+            } else {
+                while !EnsoBroadcast::try_publish_batch(&mut publisher, sent + 1, k as usize) {
+                    W::idle();
+                }
+            }
+            sent += k;
+        }
+        0
+    })];
+    for mut subscriber in subscribers {
+        team.push(Worker::new(SUBSCRIBER_CORE, move || {
+            let (mut sum, mut seen) = (0u64, 0u64);
+            while seen < n {
+                let got = if batch == 1 {
+                    EnsoBroadcast::try_recv(&mut subscriber).map_or(0, |v| {
+                        sum = sum.wrapping_add(v);
+                        1
+                    })
+                } else {
+                    EnsoBroadcast::recv_available(&mut subscriber, batch as usize, |v| {
+                        sum = sum.wrapping_add(v)
+                    })
+                };
+                if got == 0 {
+                    W::idle();
+                }
+                seen += got as u64;
+            }
+            sum
+        }));
+    }
+    let outcome = harness::run_team(&p.label, team)?;
+    verify_both(
+        p,
+        outcome.elapsed,
+        outcome.checksums[1],
+        outcome.checksums[2],
+    )
+}
+
+/// The disruptor with two parallel handlers; batched when `p.batch > 1`.
 fn disruptor_fan_out<W: Wait>(p: &Params) -> Result<Sample, BenchError> {
-    let n = p.items;
+    let (n, batch) = (p.items, p.batch.max(1) as u64);
     let last = dis::last_sequence(&p.label, n)?;
     let core = dis::core(&p.label, SUBSCRIBER_CORE)?;
     let (sink_a, sink_b) = (Sink::new(), Sink::new());
@@ -65,22 +168,24 @@ fn disruptor_fan_out<W: Wait>(p: &Params) -> Result<Sample, BenchError> {
     let outcome = harness::run_team(
         &p.label,
         vec![Worker::new(0, move || {
-            for v in 1..=n {
-                dis::publish::<W>(&mut producer, v);
+            let mut sent = 0u64;
+            while sent < n {
+                let k = batch.min(n - sent);
+                if k == 1 {
+                    dis::publish::<W>(&mut producer, sent + 1);
+                } else {
+                    dis::publish_batch::<W>(&mut producer, sent + 1, k as usize);
+                }
+                sent += k;
             }
+            // Dropping the producer waits for both handlers to finish.
             drop(producer);
             0
         })],
     )?;
-    let expected = harness::sum_of_range(1, n);
     let got_a = sink_a.checksum().unwrap_or(0);
     let got_b = sink_b.checksum().unwrap_or(0);
-    harness::verify(&p.label, "subscriber 1", expected, got_a)?;
-    harness::verify(&p.label, "subscriber 2", expected, got_b)?;
-    Ok(Sample {
-        elapsed: outcome.elapsed,
-        items: n,
-    })
+    verify_both(p, outcome.elapsed, got_a, got_b)
 }
 
 /// The producer pushes every item into one queue per subscriber.
@@ -111,11 +216,26 @@ fn copy_fan_out<Q: Queue, W: Wait>(p: &Params) -> Result<Sample, BenchError> {
             Worker::new(SUBSCRIBER_CORE, subscriber(rx_b)),
         ],
     )?;
-    let expected = harness::sum_of_range(1, n);
-    harness::verify(&p.label, "subscriber 1", expected, outcome.checksums[1])?;
-    harness::verify(&p.label, "subscriber 2", expected, outcome.checksums[2])?;
+    verify_both(
+        p,
+        outcome.elapsed,
+        outcome.checksums[1],
+        outcome.checksums[2],
+    )
+}
+
+/// Both subscribers must have seen exactly `1..=items`.
+fn verify_both(
+    p: &Params,
+    elapsed: std::time::Duration,
+    first: u64,
+    second: u64,
+) -> Result<Sample, BenchError> {
+    let expected = harness::sum_of_range(1, p.items);
+    harness::verify(&p.label, "subscriber 1", expected, first)?;
+    harness::verify(&p.label, "subscriber 2", expected, second)?;
     Ok(Sample {
-        elapsed: outcome.elapsed,
-        items: n,
+        elapsed,
+        items: p.items,
     })
 }

@@ -1,7 +1,7 @@
 //! enso-ring: the rings under test. Each driver gets the same adapter as
 //! its peers, so it runs in the very same workload code.
 
-use enso_ring::{mpsc, spsc};
+use enso_ring::{broadcast, mpsc, spsc};
 
 use super::{BatchQueue, Queue, setup_error};
 use crate::harness::BenchError;
@@ -98,6 +98,78 @@ impl BatchQueue for EnsoMpsc {
     #[inline(always)]
     fn recv_available(rx: &mut Self::Rx, batch: usize, mut seen: impl FnMut(u64)) -> usize {
         match rx.read_chunk(batch) {
+            Ok(chunk) => {
+                chunk.iter().for_each(|&v| seen(v));
+                let n = chunk.len();
+                chunk.release();
+                n
+            }
+            Err(_) => 0,
+        }
+    }
+}
+
+/// `enso_ring::broadcast` (backpressure `Block`, the default): the
+/// publisher writes in place through a closure, each subscriber reads in
+/// place and releases.
+pub struct EnsoBroadcast;
+
+impl EnsoBroadcast {
+    /// A ring of `capacity` slots with `subscribers` subscribers attached.
+    pub fn channel(
+        run: &str,
+        capacity: usize,
+        subscribers: usize,
+    ) -> Result<(broadcast::Publisher<u64>, Vec<broadcast::Subscriber<u64>>), BenchError> {
+        let (publisher, first) = broadcast::channel(capacity).map_err(|e| setup_error(run, e))?;
+        let mut all = vec![first];
+        for _ in 1..subscribers {
+            all.push(publisher.subscribe().map_err(|e| setup_error(run, e))?);
+        }
+        Ok((publisher, all))
+    }
+
+    /// Publishes `value` if every subscriber has room; false otherwise.
+    #[inline(always)]
+    pub fn try_publish(publisher: &mut broadcast::Publisher<u64>, value: u64) -> bool {
+        publisher.try_publish(|slot| *slot = value).is_ok()
+    }
+
+    /// Publishes `first..first + n` written in place, if `n` slots are free.
+    #[inline(always)]
+    pub fn try_publish_batch(
+        publisher: &mut broadcast::Publisher<u64>,
+        first: u64,
+        n: usize,
+    ) -> bool {
+        match publisher.write_chunk(n) {
+            Ok(mut chunk) => {
+                for (i, v) in (first..first + n as u64).enumerate() {
+                    if let Some(slot) = chunk.get_mut(i) {
+                        *slot = v;
+                    }
+                }
+                chunk.commit();
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Reads the next message in place, if there is one.
+    #[inline(always)]
+    pub fn try_recv(subscriber: &mut broadcast::Subscriber<u64>) -> Option<u64> {
+        subscriber.try_read_with(|v| *v).ok()
+    }
+
+    /// Reads a run of up to `batch` messages in place, as for [`EnsoSpsc`].
+    #[inline(always)]
+    pub fn recv_available(
+        subscriber: &mut broadcast::Subscriber<u64>,
+        batch: usize,
+        mut seen: impl FnMut(u64),
+    ) -> usize {
+        match subscriber.read_chunk(batch) {
             Ok(chunk) => {
                 chunk.iter().for_each(|&v| seen(v));
                 let n = chunk.len();
