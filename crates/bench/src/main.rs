@@ -60,10 +60,12 @@ fn main() -> ExitCode {
             }
         }
     } else {
-        print!(
-            "{}",
-            report::table::render(&machine, plan.runs, plan.quick, &results)
-        );
+        let header = report::table::Header {
+            runs: plan.runs,
+            quick: plan.quick,
+            command: command_line(),
+        };
+        print!("{}", report::table::render(&machine, &header, &results));
     }
     let failed = results
         .iter()
@@ -94,6 +96,17 @@ fn select(all: Vec<Group>, filters: &[String]) -> Result<Vec<Group>, String> {
         .into_iter()
         .filter(|g| filters.is_empty() || filters.iter().any(|f| g.selected_by(f)))
         .collect())
+}
+
+/// How this binary was started, as `cargo run` users would type it.
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut command = "cargo run --release -p enso-bench".to_string();
+    if !args.is_empty() {
+        command.push_str(" -- ");
+        command.push_str(&args.join(" "));
+    }
+    command
 }
 
 /// The groups and their rows, one per line.

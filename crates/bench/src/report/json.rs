@@ -83,3 +83,27 @@ fn json_row<'a>(machine: &'a Machine, group: &'a GroupResult, row: &'a RowResult
         machine,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    #[test]
+    fn one_json_object_per_row() {
+        let text = render(&sample::machine(), &sample::results()).expect("json");
+        let rows: Vec<serde_json::Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("valid JSON"))
+            .collect();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0]["row"], "enso spsc");
+        assert_eq!(rows[0]["kind"], "enso");
+        assert_eq!(rows[0]["median"], 300.0);
+        assert_eq!(rows[1]["enso_speedup"], 2.0);
+        assert_eq!(rows[1]["verdict"]["best_peer"], "rtrb");
+        assert_eq!(rows[2]["median"], serde_json::Value::Null);
+        assert_eq!(rows[2]["error"], "spsc/broken: checksum");
+        assert_eq!(rows[2]["machine"]["cpu"], "Test CPU");
+    }
+}

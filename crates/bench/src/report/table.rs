@@ -7,15 +7,32 @@ use super::figure;
 use crate::machine::Machine;
 use crate::results::{GroupResult, RowResult};
 
+/// How the figures were taken, for the header.
+#[derive(Clone, Debug)]
+pub struct Header {
+    /// Measured runs per row.
+    pub runs: usize,
+    /// Whether `--quick` shortened the runs.
+    pub quick: bool,
+    /// The command line, to reproduce the figures.
+    pub command: String,
+}
+
 /// The whole report as text.
-pub fn render(machine: &Machine, runs: usize, quick: bool, groups: &[GroupResult]) -> String {
+pub fn render(machine: &Machine, header: &Header, groups: &[GroupResult]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "enso-bench: enso against its peers, same run; median of {runs} runs, min-max{}",
-        if quick { " (--quick: short runs)" } else { "" }
+        "enso-bench: enso against its peers, same run; median of {} runs, min-max{}",
+        header.runs,
+        if header.quick {
+            " (--quick: short runs)"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(out, "machine: {}", machine.summary());
+    let _ = writeln!(out, "command: {}", header.command);
     let _ = writeln!(
         out,
         "\"enso x\" = how many times faster enso is than the row (>1: enso wins). \
@@ -94,5 +111,34 @@ fn render_row(out: &mut String, row: &RowResult, width: usize) {
         Err(error) => {
             let _ = writeln!(out, "  {:<width$}  {kind:<8}  FAILED: {error}", row.name);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    #[test]
+    fn table_shows_rows_ratios_machine_and_failures() {
+        let header = Header {
+            runs: 3,
+            quick: false,
+            command: "enso-bench spsc".to_string(),
+        };
+        let text = render(&sample::machine(), &header, &sample::results());
+        assert!(text.contains("median of 3 runs") && text.contains("command: enso-bench spsc"));
+        assert!(text.contains("Test CPU | 2 cores | Linux 6.0 | rustc 1.95.0"));
+        assert!(text.contains("[spsc] SPSC throughput | 10 items/run | M msg/s"));
+        let enso = text
+            .lines()
+            .find(|l| l.contains("enso spsc"))
+            .expect("enso row");
+        assert!(enso.contains("300") && enso.contains("280-320") && enso.contains("1.00"));
+        let rtrb = text.lines().find(|l| l.contains("rtrb")).expect("rtrb row");
+        assert!(rtrb.contains("150") && rtrb.contains("2.00"));
+        assert!(text.contains("=> enso vs best peer (rtrb): 2.00x"));
+        assert!(text.contains("FAILED: spsc/broken: checksum"));
+        assert!(text.contains("note: a note"));
     }
 }
