@@ -16,6 +16,9 @@ pub struct Machine {
     pub rustc: String,
     /// UTC date and time of the run, `YYYY-MM-DD HH:MM:SS UTC`.
     pub date: String,
+    /// The 1, 5 and 15 minute load averages when the run started: above
+    /// zero, other work shared the cores with the benchmark.
+    pub load: String,
 }
 
 impl Machine {
@@ -30,14 +33,18 @@ impl Machine {
                 .unwrap_or_else(|_| "unknown".to_string()),
             rustc: env!("ENSO_BENCH_RUSTC").to_string(),
             date: utc_now(),
+            load: fs::read_to_string("/proc/loadavg")
+                .ok()
+                .and_then(|text| load_averages(&text))
+                .unwrap_or_else(|| "unknown".to_string()),
         }
     }
 
     /// One line for the table header.
     pub fn summary(&self) -> String {
         format!(
-            "{} | {} cores | Linux {} | {} | {}",
-            self.cpu, self.cores, self.kernel, self.rustc, self.date
+            "{} | {} cores | Linux {} | {} | {} | load average {}",
+            self.cpu, self.cores, self.kernel, self.rustc, self.date, self.load
         )
     }
 }
@@ -49,6 +56,12 @@ fn cpu_model(cpuinfo: &str) -> Option<String> {
         .filter_map(|line| line.split_once(':'))
         .find(|(key, _)| key.trim() == "model name")
         .map(|(_, value)| value.trim().to_string())
+}
+
+/// The first three fields of /proc/loadavg.
+fn load_averages(text: &str) -> Option<String> {
+    let fields: Vec<&str> = text.split_whitespace().take(3).collect();
+    (fields.len() == 3).then(|| fields.join(" "))
 }
 
 fn utc_now() -> String {
@@ -95,6 +108,15 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00:00 UTC");
         assert_eq!(format_utc(1_795_418_159), "2026-11-23 07:15:59 UTC");
+    }
+
+    #[test]
+    fn load_averages_are_the_first_three_fields() {
+        assert_eq!(
+            load_averages("7.99 6.52 4.91 3/812 4242\n").as_deref(),
+            Some("7.99 6.52 4.91")
+        );
+        assert_eq!(load_averages("1.0"), None);
     }
 
     #[test]

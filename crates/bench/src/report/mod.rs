@@ -42,6 +42,7 @@ pub(crate) mod sample {
             kernel: "6.0".to_string(),
             rustc: "rustc 1.95.0".to_string(),
             date: "2026-01-01 00:00:00 UTC".to_string(),
+            load: "0.00 0.00 0.00".to_string(),
         }
     }
 
