@@ -48,6 +48,7 @@ pub mod config;
 pub mod error;
 pub mod mpsc;
 pub mod spsc;
+pub mod work;
 
 mod slots;
 mod sync;

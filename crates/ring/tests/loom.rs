@@ -309,3 +309,62 @@ fn lossy_stamps_never_yield_a_stale_or_skipped_message() {
         writer.join().unwrap();
     });
 }
+
+#[test]
+fn work_two_consumers_exactly_once() {
+    use enso_ring::work;
+    model(|| {
+        let (mut tx, mut a) = work::with_config::<u32>(config(4)).unwrap();
+        let mut b = a.clone();
+        let writer = thread::spawn(move || {
+            for i in 1..=3 {
+                tx.push(i).unwrap();
+            }
+        });
+        let other = thread::spawn(move || {
+            let mut got = Vec::new();
+            while let Ok(v) = b.pop() {
+                got.push(v);
+            }
+            got
+        });
+        writer.join().unwrap();
+        let mut mine = Vec::new();
+        while let Ok(v) = a.try_pop() {
+            mine.push(v);
+        }
+        let theirs = other.join().unwrap();
+        let mut all: Vec<u32> = mine.into_iter().chain(theirs).collect();
+        all.sort_unstable();
+        assert_eq!(all, [1, 2, 3]);
+    });
+}
+
+#[test]
+fn work_full_ring_and_chunks() {
+    use enso_ring::work;
+    model(|| {
+        let (mut tx, mut rx) = work::with_config::<u32>(config(2)).unwrap();
+        let writer = thread::spawn(move || {
+            tx.push(1).unwrap();
+            loop {
+                if let Ok(mut chunk) = tx.write_chunk(2) {
+                    chunk.fill_with(|i| 2 + i as u32);
+                    chunk.commit();
+                    break;
+                }
+                thread::yield_now();
+            }
+        });
+        let mut got = Vec::new();
+        loop {
+            match rx.read_chunk(2) {
+                Ok(run) => got.extend(run.iter().copied()),
+                Err(PopError::Empty) => thread::yield_now(),
+                Err(PopError::Closed) => break,
+            }
+        }
+        assert_eq!(got, [1, 2, 3]);
+        writer.join().unwrap();
+    });
+}

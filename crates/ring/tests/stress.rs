@@ -218,3 +218,56 @@ fn lossy_never_torn_and_lag_accounts_for_every_message() {
         assert_eq!(received + missed, MESSAGES);
     }
 }
+
+#[test]
+fn work_queue_three_consumers_exactly_once_in_claim_order() {
+    use enso_ring::work;
+    let (mut tx, rx) = work::with_config::<u64>(config(256)).unwrap();
+    let consumers: Vec<_> = (0..3)
+        .map(|k| {
+            let mut rx = rx.clone();
+            thread::spawn(move || {
+                let mut seen = Vec::new();
+                let mut last = None;
+                loop {
+                    let mut take = |v: u64| {
+                        // Claims are in position order, so each consumer
+                        // sees increasing values.
+                        assert!(last.is_none_or(|l| v > l), "reordered");
+                        last = Some(v);
+                        seen.push(v);
+                    };
+                    if k == 2 {
+                        match rx.read_chunk(16) {
+                            Ok(run) => run.iter().for_each(|&v| take(v)),
+                            Err(PopError::Empty) => thread::yield_now(),
+                            Err(PopError::Closed) => break,
+                        }
+                        continue;
+                    }
+                    match rx.pop() {
+                        Ok(v) => take(v),
+                        Err(PopError::Closed) => break,
+                        Err(PopError::Empty) => unreachable!("pop waits"),
+                    }
+                }
+                seen
+            })
+        })
+        .collect();
+    drop(rx);
+    for i in 0..MESSAGES {
+        tx.push(i).unwrap();
+    }
+    drop(tx);
+    let mut all: Vec<u64> = consumers
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    assert_eq!(all.len() as u64, MESSAGES, "lost or duplicated");
+    all.sort_unstable();
+    assert!(
+        all.iter().enumerate().all(|(i, &v)| v == i as u64),
+        "lost or duplicated"
+    );
+}
