@@ -52,6 +52,7 @@ mod io;
 mod join;
 mod kernel;
 mod link;
+pub mod market;
 mod mesh;
 mod pin;
 mod rings;

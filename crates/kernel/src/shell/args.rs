@@ -58,7 +58,10 @@ pub fn nat(verb: &str, what: &str, v: &Value) -> Result<u64, OError> {
         Value::Float(f) if *f >= 0.0 && f.fract() == 0.0 && *f < 9.0e18 => Ok(*f as u64),
         v => Err(err(
             verb,
-            format!("{what} must be a non-negative int, found {}", crate::shell::table::show(v)),
+            format!(
+                "{what} must be a non-negative int, found {}",
+                crate::shell::table::show(v)
+            ),
         )),
     }
 }
@@ -82,7 +85,10 @@ pub fn millis(verb: &str, what: &str, v: &Value) -> Result<u64, OError> {
         v => {
             return Err(err(
                 verb,
-                format!("{what} must be milliseconds (>= 0), found {}", crate::shell::table::show(v)),
+                format!(
+                    "{what} must be milliseconds (>= 0), found {}",
+                    crate::shell::table::show(v)
+                ),
             ));
         }
     };

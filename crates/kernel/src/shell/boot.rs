@@ -23,8 +23,7 @@ use super::registry::DynTask;
 use super::script::{position, split};
 use super::state::{Backpressure, Shell};
 use crate::{
-    CoreSpec, IdlePolicy, Kernel, Quanta, TaskSpec, TimerKind, TimerTarget, Topology,
-    TopologyError,
+    CoreSpec, IdlePolicy, Kernel, Quanta, TaskSpec, TimerKind, TimerTarget, Topology, TopologyError,
 };
 
 /// A boot script error: where and what.
@@ -336,11 +335,10 @@ impl BootHost<'_> {
                         return Err(err(verb, format!("unknown ring `{r}` (declare it first)")));
                     }
                 }
-                let task = p
-                    .tasks
-                    .iter_mut()
-                    .find(|d| d.name == t)
-                    .ok_or_else(|| err(verb, format!("unknown task `{t}` (declare it first)")))?;
+                let task =
+                    p.tasks.iter_mut().find(|d| d.name == t).ok_or_else(|| {
+                        err(verb, format!("unknown task `{t}` (declare it first)"))
+                    })?;
                 if verb == "writes" {
                     task.writes.extend(rings);
                 } else {
@@ -454,7 +452,11 @@ impl BootHost<'_> {
                 };
                 Body::Rust(s.to_string(), arg)
             }
-            v => Body::O(text(verb, "body (O source, or a registered task's symbol)", v)?),
+            v => Body::O(text(
+                verb,
+                "body (O source, or a registered task's symbol)",
+                v,
+            )?),
         };
         if let Body::O(src) = &body {
             // A task's script must parse: report it here, not on its core.
@@ -494,11 +496,19 @@ impl BootHost<'_> {
             "every" if !d.is_zero() => TimerKind::Interval(d),
             "every" => return Err(err(verb, "an interval must be longer than 0 ms")),
             "after" => TimerKind::Oneshot(d),
-            k => return Err(err(verb, format!("kind must be `every or `after, found `{k}"))),
+            k => {
+                return Err(err(
+                    verb,
+                    format!("kind must be `every or `after, found `{k}"),
+                ));
+            }
         };
         let task = name(verb, "task", &a[4])?;
         if !self.plan.tasks.iter().any(|t| t.name == task) {
-            return Err(err(verb, format!("unknown task `{task}` (declare it first)")));
+            return Err(err(
+                verb,
+                format!("unknown task `{task}` (declare it first)"),
+            ));
         }
         let target = match a.get(5) {
             Some(w) => TimerTarget::Send {
@@ -544,7 +554,10 @@ impl Plan {
     pub fn topology(&self, shell: &Arc<Shell>) -> Result<Topology, BootError> {
         let end = self.src.trim_end().len();
         let Some(bsp) = self.bsp() else {
-            return Err(self.error_at(end, "no core has role `bsp (declare one with core[...;`bsp;...])".into()));
+            return Err(self.error_at(
+                end,
+                "no core has role `bsp (declare one with core[...;`bsp;...])".into(),
+            ));
         };
         shell.set_fuel(self.fuel);
         let mut b = Kernel::builder()
@@ -563,7 +576,8 @@ impl Plan {
         for c in &self.counters {
             b = b.counter(c);
         }
-        for (name, f) in shell.registry().entries() {
+        let registry = shell.registry();
+        for (name, f) in registry.entries() {
             let f = f.clone();
             b = b.register(name, move |arg| f(arg));
         }
@@ -576,8 +590,8 @@ impl Plan {
                     })
                 }
                 Body::Rust(reg, arg) => {
-                    let f = shell.registry().get(reg).ok_or_else(|| {
-                        let names: Vec<&str> = shell.registry().names().collect();
+                    let f = registry.get(reg).ok_or_else(|| {
+                        let names: Vec<&str> = registry.names().collect();
                         self.error_at(
                             t.at,
                             format!("task `{}`: no Rust task registered as `{reg}` (registered: {names:?})", t.name),
@@ -598,9 +612,7 @@ impl Plan {
         }
         if !self.tasks.iter().any(|t| t.name == "zero") {
             let sh = shell.clone();
-            b = b.task(
-                TaskSpec::new("zero", bsp, move || OTask::zero(sh)).priority(ZERO_PRIORITY),
-            );
+            b = b.task(TaskSpec::new("zero", bsp, move || OTask::zero(sh)).priority(ZERO_PRIORITY));
         }
         for t in &self.timers {
             b = b.timer(&t.name, &t.core, t.kind, t.target.clone());

@@ -82,6 +82,8 @@ pub struct OTask {
     started: bool,
     parent: Option<TaskId>,
     failed: Option<String>,
+    /// The console text is an assignment: its value is not printed.
+    quiet: bool,
 }
 
 impl std::fmt::Debug for OTask {
@@ -107,6 +109,7 @@ impl OTask {
             started: false,
             parent,
             failed: None,
+            quiet: false,
         }
     }
 
@@ -163,7 +166,10 @@ impl OTask {
                 continue;
             };
             match self.interp.load(&text) {
-                Ok(()) => return true,
+                Ok(()) => {
+                    self.quiet = is_assignment(&text);
+                    return true;
+                }
                 Err(e) => self.shell.emit(Event::Result(Err(e.render()))),
             }
         }
@@ -217,12 +223,20 @@ impl crate::Task for OTask {
             (Outcome::Waiting, _) => Poll::Pending,
             (Outcome::Done(_), Kind::Script) => Poll::Ready(()),
             (Outcome::Error(e), Kind::Script) => {
-                self.shell
-                    .emit(Event::Print(format!("task `{}`: {}", self.name, e.render())));
+                self.shell.emit(Event::Print(format!(
+                    "task `{}`: {}",
+                    self.name,
+                    e.render()
+                )));
                 Poll::Ready(())
             }
             (Outcome::Done(v), Kind::Zero) => {
-                self.shell.emit(Event::Result(Ok(super::table::show(&v))));
+                let shown = if self.quiet {
+                    String::new()
+                } else {
+                    super::table::show(&v)
+                };
+                self.shell.emit(Event::Result(Ok(shown)));
                 self.more(cx)
             }
             (Outcome::Error(e), Kind::Zero) => {
@@ -241,6 +255,19 @@ impl OTask {
         }
         Poll::Pending
     }
+}
+
+/// Whether the last statement of `text` is an assignment (as in oK, the
+/// console does not print its value).
+fn is_assignment(text: &str) -> bool {
+    use enso_o::ast::Node;
+    matches!(
+        enso_o::parser::parse(text)
+            .ok()
+            .as_deref()
+            .and_then(|s| s.last()),
+        Some(Node::Assign { .. } | Node::IndexAssign { .. })
+    )
 }
 
 /// Whether `name` is one of the O task's system verbs.

@@ -66,8 +66,10 @@ impl Registry {
         F: Fn(u64) -> T + Send + Sync + 'static,
     {
         self.entries.retain(|e| e.0 != name);
-        self.entries
-            .push((name.to_string(), Arc::new(move |arg| DynTask::new(make(arg)))));
+        self.entries.push((
+            name.to_string(),
+            Arc::new(move |arg| DynTask::new(make(arg))),
+        ));
     }
 
     /// The factory registered as `name`.

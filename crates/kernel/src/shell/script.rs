@@ -20,7 +20,10 @@ pub struct Statement {
 /// text of that line.
 pub fn position(src: &str, at: usize) -> (usize, usize, String) {
     let at = at.min(src.len());
-    let at = (0..=at).rev().find(|&i| src.is_char_boundary(i)).unwrap_or(0);
+    let at = (0..=at)
+        .rev()
+        .find(|&i| src.is_char_boundary(i))
+        .unwrap_or(0);
     let start = src[..at].rfind('\n').map_or(0, |i| i + 1);
     let end = src[at..].find('\n').map_or(src.len(), |i| at + i);
     let line = src[..at].matches('\n').count() + 1;

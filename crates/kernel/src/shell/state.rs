@@ -22,6 +22,9 @@ pub enum Event {
     Result(Result<String, String>),
     /// The zero task is running and takes console lines.
     ZeroReady(TaskId),
+    /// The machine has halted and every core thread has ended: the
+    /// shutdown report, or why the kernel failed.
+    Halted(Result<String, String>),
 }
 
 /// What an O `pub` does when its ring is full.
@@ -62,9 +65,11 @@ impl Metric {
             count: AtomicU64::new(0),
             value_bits: AtomicU64::new(f64::NAN.to_bits()),
             // 1 ns .. 60 s at 3 digits is a valid configuration.
-            hist: Mutex::new(Histogram::new_with_bounds(1, 60_000_000_000, 3).unwrap_or_else(
-                |_| Histogram::new(3).unwrap_or_else(|_| unreachable_histogram()),
-            )),
+            hist: Mutex::new(
+                Histogram::new_with_bounds(1, 60_000_000_000, 3).unwrap_or_else(|_| {
+                    Histogram::new(3).unwrap_or_else(|_| unreachable_histogram())
+                }),
+            ),
         }
     }
 
@@ -123,7 +128,7 @@ pub struct Shell {
     fuel: AtomicU64,
     policies: Mutex<Vec<(String, Backpressure)>>,
     metrics: Mutex<Vec<Arc<Metric>>>,
-    registry: Registry,
+    registry: Mutex<Registry>,
 }
 
 impl std::fmt::Debug for Shell {
@@ -139,7 +144,7 @@ pub const DEFAULT_FUEL: u64 = 10_000;
 
 impl Shell {
     /// A shell whose tasks report to `events`.
-    pub fn new(events: Sender<Event>, registry: Registry) -> Arc<Shell> {
+    pub fn new(events: Sender<Event>) -> Arc<Shell> {
         Arc::new(Shell {
             events: Mutex::new(events),
             handle: OnceLock::new(),
@@ -147,7 +152,7 @@ impl Shell {
             fuel: AtomicU64::new(DEFAULT_FUEL),
             policies: Mutex::new(Vec::new()),
             metrics: Mutex::new(Vec::new()),
-            registry,
+            registry: Mutex::new(Registry::new()),
         })
     }
 
@@ -220,8 +225,16 @@ impl Shell {
             .clone()
     }
 
-    /// The registry of Rust tasks.
-    pub fn registry(&self) -> &Registry {
-        &self.registry
+    /// The registry of Rust tasks (a copy: entries are shared).
+    pub fn registry(&self) -> Registry {
+        self.registry
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the registry of Rust tasks (before the topology is built).
+    pub fn set_registry(&self, r: Registry) {
+        *self.registry.lock().unwrap_or_else(|e| e.into_inner()) = r;
     }
 }

@@ -137,7 +137,11 @@ impl<'a, 'b> TaskHost<'a, 'b> {
                 let id = h
                     .ring(&ring)
                     .ok_or_else(|| err(verb, format!("no ring `{ring}`")))?;
-                let end = if verb == "unpub" { End::Write } else { End::Read };
+                let end = if verb == "unpub" {
+                    End::Write
+                } else {
+                    End::Read
+                };
                 self.cx.detach(id, end).map_err(|e| err(verb, e))?;
                 Ok(Some(Value::Int(1)))
             }
@@ -157,7 +161,10 @@ impl<'a, 'b> TaskHost<'a, 'b> {
                     let n = nat(verb, w, &a[i])?;
                     match u32::try_from(n) {
                         Ok(n) if n > 0 => Ok(n),
-                        _ => Err(err(verb, format!("quantum {w} must be within 1..2^32, found {n}"))),
+                        _ => Err(err(
+                            verb,
+                            format!("quantum {w} must be within 1..2^32, found {n}"),
+                        )),
                     }
                 };
                 let quanta = Quanta {
@@ -179,7 +186,7 @@ impl<'a, 'b> TaskHost<'a, 'b> {
             "print" => {
                 count(verb, a, 1, 1)?;
                 self.shell.emit(Event::Print(table::show_raw(&a[0])));
-                Ok(Some(a[0].clone()))
+                Ok(Some(Value::Nil))
             }
             "me" => Ok(Some(Value::Int(self.cx.id().to_bits() as i64))),
             "help" => {
@@ -237,8 +244,8 @@ impl<'a, 'b> TaskHost<'a, 'b> {
         count(verb, a, 3, 4)?;
         let core = self.core(verb, &a[0])?;
         let prio = nat(verb, "priority", &a[1])?;
-        let priority =
-            u8::try_from(prio).map_err(|_| err(verb, format!("priority {prio} is not within 0..255")))?;
+        let priority = u8::try_from(prio)
+            .map_err(|_| err(verb, format!("priority {prio} is not within 0..255")))?;
         let jh = match &a[2] {
             Value::Sym(s) => {
                 let arg = match a.get(3) {
@@ -250,7 +257,8 @@ impl<'a, 'b> TaskHost<'a, 'b> {
                     .map_err(|e| err(verb, e))?
             }
             v => {
-                let src = super::args::text(verb, "body (O source or a registered task's symbol)", v)?;
+                let src =
+                    super::args::text(verb, "body (O source or a registered task's symbol)", v)?;
                 enso_o::parser::parse(&src).map_err(|e| err(verb, e.render()))?;
                 let t = OTask::script(self.shell.clone(), "o", &src, a.get(3).cloned())
                     .with_parent(self.cx.id());
@@ -367,11 +375,7 @@ impl<'a, 'b> TaskHost<'a, 'b> {
     /// Looks again soon: a short timer on a timer core, else the next turn.
     fn retry(&mut self) {
         let me = self.cx.id();
-        if self
-            .cx
-            .after(RING_RETRY, TimerAction::Wake(me))
-            .is_err()
-        {
+        if self.cx.after(RING_RETRY, TimerAction::Wake(me)).is_err() {
             self.cx.yield_now();
         }
     }
@@ -441,7 +445,11 @@ impl<'a, 'b> TaskHost<'a, 'b> {
 }
 
 /// Pushes words from the front of `rest` until it is empty or the ring is full.
-fn push_all(cx: &mut Context<'_>, ring: crate::RingId, rest: &mut VecDeque<u64>) -> Result<(), PushError> {
+fn push_all(
+    cx: &mut Context<'_>,
+    ring: crate::RingId,
+    rest: &mut VecDeque<u64>,
+) -> Result<(), PushError> {
     while let Some(&w) = rest.front() {
         match cx.push(ring, w) {
             Ok(()) => {
@@ -455,7 +463,11 @@ fn push_all(cx: &mut Context<'_>, ring: crate::RingId, rest: &mut VecDeque<u64>)
 }
 
 /// Pops up to `n` words; `None` if the ring is empty.
-fn pop_some(cx: &mut Context<'_>, ring: crate::RingId, n: usize) -> Result<Option<Vec<u64>>, crate::CapError> {
+fn pop_some(
+    cx: &mut Context<'_>,
+    ring: crate::RingId,
+    n: usize,
+) -> Result<Option<Vec<u64>>, crate::CapError> {
     let mut got = Vec::new();
     while got.len() < n.max(1) {
         match cx.pop(ring)? {

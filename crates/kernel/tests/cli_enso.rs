@@ -1,0 +1,176 @@
+//! The `enso` binary run as a user runs it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const ENSO: &str = env!("CARGO_BIN_EXE_enso");
+
+/// Runs `enso args` with stdin closed, killing it after `limit`.
+fn run(args: &[&str], limit: Duration) -> Output {
+    let mut child = Command::new(ENSO)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the enso binary starts");
+    let t0 = Instant::now();
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "enso {args:?} still running after {limit:?}\nstdout:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn default_machine_boots_evaluates_and_halts() {
+    let out = run(&["-e", "+/1+!10"], Duration::from_secs(60));
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "55");
+}
+
+#[test]
+fn listings_print_as_tables() {
+    let out = run(&["-e", "cores[]"], Duration::from_secs(60));
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let s = text(&out.stdout);
+    let header = s.lines().next().unwrap_or_default();
+    for col in ["core", "cpu", "role", "reactors", "busy%"] {
+        assert!(header.contains(col), "no column {col} in:\n{s}");
+    }
+    assert!(s.contains("bsp"), "{s}");
+}
+
+#[test]
+fn bad_expression_exits_non_zero_with_the_error() {
+    let out = run(&["-e", "1+`a"], Duration::from_secs(60));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("error: number expected, found symbol."),
+        "stderr: {}",
+        text(&out.stderr)
+    );
+    let out = run(&["-e", "1+(2"], Duration::from_secs(60));
+    assert!(!out.status.success());
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("')' expected") && e.contains("line 1, column 5"),
+        "{e}"
+    );
+}
+
+#[test]
+fn halt_from_o_exits_zero() {
+    let out = run(&["-e", "halt[]"], Duration::from_secs(60));
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+}
+
+#[test]
+fn boot_script_error_names_file_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("enso-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("bad.o");
+    let mut f = std::fs::File::create(&file).expect("create");
+    writeln!(
+        f,
+        "/ a bad boot script\ncore[`bsp;0;`bsp;`all]\n  ring[`q;1000]"
+    )
+    .expect("write");
+    drop(f);
+    let path = file.to_str().expect("utf-8 path");
+    let out = run(&["boot", path, "-e", "1"], Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(2), "stdout: {}", text(&out.stdout));
+    let e = text(&out.stderr);
+    assert!(e.contains(&format!("{path}:3:3:")), "{e}");
+    assert!(
+        e.contains("not a power of two") && e.contains("nothing started"),
+        "{e}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "printed before failing: {}",
+        text(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn boot_from_a_file() {
+    let dir = std::env::temp_dir().join(format!("enso-cli-ok-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("one.o");
+    std::fs::write(&file, "core[`solo;*cpus;`bsp;`all]\nn:6*7\n").expect("write");
+    let out = run(
+        &[
+            "boot",
+            file.to_str().expect("utf-8"),
+            "-e",
+            "(#cores[]),#tasks[]",
+        ],
+        Duration::from_secs(60),
+    );
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    // One core; one task (the zero task).
+    assert_eq!(text(&out.stdout).trim(), "1 1");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn default_run_without_a_terminal_runs_the_demo_and_halts() {
+    let out = run(&["--demo", "1"], Duration::from_secs(90));
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(s.contains("zero (O shell)"), "no banner:\n{s}");
+    assert!(
+        s.contains("o) stats[]") && s.contains("vwap.0"),
+        "no stats:\n{s}"
+    );
+    assert!(s.contains("o) cores[]"), "no cores:\n{s}");
+}
+
+#[test]
+fn console_reads_lines_from_a_pipe() {
+    let mut child = Command::new(ENSO)
+        .args(["--quiet", "--demo", "0"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    {
+        let mut stdin = child.stdin.take().expect("stdin");
+        writeln!(stdin, "a:20\nprint \"hello\"\na+22\n1+`x\n2*3").expect("write");
+    }
+    let t0 = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(90),
+            "console did not end"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    assert!(out.status.success());
+    let s = text(&out.stdout);
+    let lines: Vec<&str> = s.lines().take(4).collect();
+    assert_eq!(
+        lines,
+        ["hello", "42", "error: number expected, found symbol.", "6"],
+        "{s}"
+    );
+}
