@@ -20,6 +20,8 @@ pub enum RingError {
     NoSubscriberRoom,
     /// A sector split needs at least one proportion, all non-zero.
     BadProportions,
+    /// A priority select needs at least one level.
+    NoLevels,
     /// A proportion of a sector split rounds down to no slot at all.
     SectorTooSmall {
         /// Index of the proportion that got no slot.
@@ -41,6 +43,7 @@ impl fmt::Display for RingError {
             Self::CapacityTooLarge { capacity } => write!(f, "capacity {capacity} is too large"),
             Self::NoSubscriberRoom => write!(f, "max_subscribers must be at least 1"),
             Self::BadProportions => write!(f, "sector split needs non-zero proportions"),
+            Self::NoLevels => write!(f, "a priority select needs at least one level"),
             Self::SectorTooSmall { index } => {
                 write!(f, "sector share {index} rounds down to zero slots")
             }

@@ -47,6 +47,8 @@ pub mod broadcast;
 pub mod config;
 pub mod error;
 pub mod mpsc;
+pub mod priority;
+pub mod sector;
 pub mod spsc;
 pub mod work;
 

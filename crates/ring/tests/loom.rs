@@ -368,3 +368,53 @@ fn work_full_ring_and_chunks() {
         writer.join().unwrap();
     });
 }
+
+#[test]
+fn priority_select_takes_every_message_per_level_in_order() {
+    use enso_ring::priority::Select;
+    model(|| {
+        let (mut hi_tx, hi_rx) = spsc::with_config::<u32>(config(2)).unwrap();
+        let (mut lo_tx, lo_rx) = spsc::with_config::<u32>(config(2)).unwrap();
+        let mut select = Select::new(vec![hi_rx, lo_rx]).unwrap();
+        let hi = thread::spawn(move || {
+            hi_tx.push(1).unwrap();
+            hi_tx.push(2).unwrap();
+        });
+        let lo = thread::spawn(move || {
+            lo_tx.push(10).unwrap();
+        });
+        let mut got = [Vec::new(), Vec::new()];
+        while let Ok((level, v)) = select.select() {
+            got[level].push(v);
+        }
+        hi.join().unwrap();
+        lo.join().unwrap();
+        assert_eq!(got, [vec![1, 2], vec![10]]);
+    });
+}
+
+#[test]
+fn sector_rings_share_a_region_across_threads() {
+    use enso_ring::Policy;
+    use enso_ring::sector::Sector;
+    model(|| {
+        let mut carves = Sector::<u32>::new(4, &[1, 1])
+            .unwrap()
+            .into_carves()
+            .into_iter();
+        let (mut a_tx, mut a_rx) = carves.next().unwrap().spsc(Policy::default()).unwrap();
+        let (mut b_tx, mut b_rx) = carves.next().unwrap().spsc(Policy::default()).unwrap();
+        let echo = thread::spawn(move || {
+            while let Ok(v) = a_rx.pop() {
+                b_tx.push(v + 1).unwrap();
+            }
+        });
+        for i in 0..2 {
+            a_tx.push(i).unwrap();
+            assert_eq!(b_rx.pop(), Ok(i + 1));
+        }
+        drop(a_tx);
+        echo.join().unwrap();
+        assert_eq!(b_rx.pop(), Err(PopError::Closed));
+    });
+}
