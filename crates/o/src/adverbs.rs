@@ -149,6 +149,7 @@ impl Job for ConvergeJob {
                 }));
             }
             if let Some(s) = &mut self.scan {
+                list::check_size(s.len() + 1)?;
                 s.push(r.clone());
             }
             self.prev = r;
@@ -168,6 +169,7 @@ impl Job for DoJob {
     fn step(&mut self, input: Option<Value>) -> OResult<Step> {
         if let Some(v) = input {
             if let Some(s) = &mut self.scan {
+                list::check_size(s.len() + 1)?;
                 s.push(v.clone());
             }
             self.y = v;
@@ -196,6 +198,7 @@ impl Job for WhileJob {
         if let Some(v) = input {
             if !self.testing {
                 if let Some(s) = &mut self.scan {
+                    list::check_size(s.len() + 1)?;
                     s.push(v.clone());
                 }
                 self.y = v;

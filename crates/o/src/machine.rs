@@ -42,13 +42,13 @@ impl Default for Limits {
         Limits {
             max_frames: 4_000_000,
             max_stack: 16_000_000,
-            max_items: 1 << 28,
+            max_items: 1 << 25,
         }
     }
 }
 
 thread_local! {
-    static MAX_ITEMS: Cell<usize> = const { Cell::new(1 << 28) };
+    static MAX_ITEMS: Cell<usize> = const { Cell::new(1 << 25) };
 }
 
 /// The list-length limit of the interpreter running on this thread.

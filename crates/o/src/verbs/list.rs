@@ -226,6 +226,13 @@ pub fn group_or_imat(x: &Value) -> OResult<Value> {
             Value::from_items(groups.into_iter().map(Value::ints).collect()),
         ));
     }
+    if let Value::Dict(d) = x {
+        let keys = &d.keys;
+        let rows = (0..keys.len())
+            .map(|i| super::atomic::atomic(super::atomic::Op2::Eq, &keys.item(i), keys))
+            .collect::<OResult<Vec<_>>>()?;
+        return Ok(Value::from_items(rows));
+    }
     let n = x.nat()?;
     check_size(n.saturating_mul(n))?;
     Ok(Value::from_items(
@@ -469,7 +476,7 @@ pub fn drop_or_cut(x: &Value, y: &Value) -> OResult<Value> {
     }
     if x.is_list() {
         if !y.is_list() {
-            return Err(expected("list", y.type_name()));
+            return Err(expected("dictionary", y.type_name()));
         }
         return cut(x, y);
     }
