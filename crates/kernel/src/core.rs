@@ -46,7 +46,12 @@ pub(crate) struct Core {
     pub(crate) fired: Vec<TimerAction>,
     /// Wakes a parked timer core at its next deadline.
     pub(crate) timerfd: Option<TimerFd>,
+    /// The last clock reading (polls are timed from it).
+    pub(crate) clock: Instant,
 }
+
+/// An idle core publishes its counters every this many turns.
+const IDLE_PUBLISH: u64 = 256;
 
 /// How long a core with a backlog for a full link sleeps before retrying.
 const BACKLOG_RETRY: Duration = Duration::from_micros(50);
@@ -59,9 +64,22 @@ impl Core {
     pub(crate) fn run(&mut self) {
         waker::enter(self.shared.kernel, self.idx, self.table.slots.len());
         let mut idle_since: Option<Instant> = None;
-        let mut turn_start = Instant::now();
+        let mut prev_start = Instant::now();
+        let mut prev_work = false;
         while !self.halted {
-            self.sv.now = self.shared.now();
+            // One clock read per turn, plus one per poll (see `poll_slot`):
+            // the time since the previous turn's start is that turn's, busy
+            // or idle.
+            let start = Instant::now();
+            let spent = (start - prev_start).as_nanos() as u64;
+            if prev_work {
+                self.sv.counters.busy_ns += spent;
+            } else {
+                self.sv.counters.idle_ns += spent;
+            }
+            prev_start = start;
+            self.clock = start;
+            self.sv.now = start.duration_since(self.shared.epoch).as_nanos() as u64;
             let mut work = self.bus_phase();
             if self.halted {
                 break;
@@ -70,20 +88,24 @@ impl Core {
                 work += self.io_phase(Some(Duration::ZERO));
             }
             work += self.timer_phase();
+            if work > 0 {
+                // Polls are timed from here, not from the turn's start.
+                self.clock = Instant::now();
+            }
             work += self.task_phase();
             self.sv.counters.turns += 1;
-            let end = Instant::now();
-            let spent = (end - turn_start).as_nanos() as u64;
-            turn_start = end;
-            if work > 0 {
-                self.sv.counters.busy_ns += spent;
+            prev_work = work > 0;
+            if prev_work {
                 idle_since = None;
+                self.publish_stats();
             } else {
-                self.sv.counters.idle_ns += spent;
-                let since = *idle_since.get_or_insert(end);
+                let since = *idle_since.get_or_insert(start);
+                // Idle spinning publishes now and then, not every turn.
+                if self.sv.counters.turns % IDLE_PUBLISH == 0 {
+                    self.publish_stats();
+                }
                 self.idle_step(since);
             }
-            self.publish_stats();
         }
         self.shutdown_tasks();
         self.publish_stats();
@@ -211,7 +233,11 @@ impl Core {
 
     fn poll_slot(&mut self, s: u32) {
         let Core {
-            table, sv, ready, ..
+            table,
+            sv,
+            ready,
+            clock,
+            ..
         } = self;
         let id = table.id(s);
         let slot = &mut table.slots[s as usize];
@@ -220,7 +246,7 @@ impl Core {
             return;
         };
         let waker = waker::waker(id);
-        let t0 = Instant::now();
+        let t0 = *clock;
         let (res, yielded) = {
             let mut cx = Context {
                 sv,
@@ -233,7 +259,9 @@ impl Core {
             let r = catch_unwind(AssertUnwindSafe(|| task.poll(&mut cx)));
             (r, cx.yielded)
         };
-        let dt = t0.elapsed().as_nanos() as u64;
+        let t1 = Instant::now();
+        *clock = t1;
+        let dt = (t1 - t0).as_nanos() as u64;
         slot.polls += 1;
         slot.total_ns += dt;
         slot.longest_ns = slot.longest_ns.max(dt);
@@ -398,6 +426,8 @@ impl Core {
         if backlog {
             timeout = Some(timeout.map_or(BACKLOG_RETRY, |t| t.min(BACKLOG_RETRY)));
         }
+        // Readers see fresh counters while this core sleeps.
+        self.publish_stats();
         let me = self.idx.get();
         self.shared.cores[me].doorbell.announce_sleep();
         if self.has_work() {

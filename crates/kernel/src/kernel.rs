@@ -403,6 +403,7 @@ fn new_core(
         halted: false,
         fired: Vec::with_capacity(fired),
         timerfd,
+        clock: Instant::now(),
     })
 }
 
