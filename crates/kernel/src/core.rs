@@ -101,7 +101,7 @@ impl Core {
             } else {
                 let since = *idle_since.get_or_insert(start);
                 // Idle spinning publishes now and then, not every turn.
-                if self.sv.counters.turns % IDLE_PUBLISH == 0 {
+                if self.sv.counters.turns.is_multiple_of(IDLE_PUBLISH) {
                     self.publish_stats();
                 }
                 self.idle_step(since);
