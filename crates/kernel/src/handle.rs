@@ -368,6 +368,15 @@ impl KernelHandle {
             .map(|c| c.1.load(Ordering::Relaxed))
     }
 
+    /// Every counter with its value.
+    pub fn counters(&self) -> Vec<(String, u64)> {
+        self.shared
+            .counters
+            .iter()
+            .map(|(n, c)| (n.clone(), c.load(Ordering::Relaxed)))
+            .collect()
+    }
+
     /// Names registered for spawning by name.
     pub fn registered(&self) -> Vec<String> {
         self.shared.factories.iter().map(|f| f.0.clone()).collect()

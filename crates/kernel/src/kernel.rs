@@ -82,7 +82,11 @@ impl Kernel {
         let pinning = self.pinning;
         let (bsp, aps) = split_bsp(self.cores);
         let threads = spawn_aps(aps, pinning, &shared)?;
+        let saved = crate::pin::SavedAffinity::save();
         let bsp_end = run_core(bsp, pinning, &shared);
+        if let Some(s) = saved {
+            s.restore();
+        }
         finish(shared, vec![bsp_end], threads)
     }
 

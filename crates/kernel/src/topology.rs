@@ -486,7 +486,8 @@ impl std::fmt::Debug for Topology {
     }
 }
 
-/// The CPUs this process may run on (its affinity mask), sorted.
+/// The CPUs the calling thread may run on (its affinity mask, which threads
+/// it starts inherit), sorted. On a thread already pinned this is one CPU.
 pub fn available_cpus() -> Vec<usize> {
     let mut v: Vec<usize> = core_affinity::get_core_ids()
         .unwrap_or_default()

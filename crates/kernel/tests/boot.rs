@@ -66,6 +66,7 @@ fn run_pins_aps_and_returns_when_a_task_halts() {
         .build()
         .unwrap();
     // The calling thread is the BSP until the halt.
+    let before = cpu_count();
     let report = Kernel::boot(topo).unwrap().run().expect("clean run");
     assert_eq!(on_ap.load(Ordering::SeqCst), 1, "the AP runs on CPU 1");
     assert_eq!(
@@ -75,6 +76,23 @@ fn run_pins_aps_and_returns_when_a_task_halts() {
     );
     assert_eq!(halter.load(Ordering::SeqCst), 1);
     assert_eq!(report.lost(), 0, "{report}");
+    // The calling thread got its own affinity back.
+    assert_eq!(cpu_count(), before);
+}
+
+/// How many CPUs the calling thread may run on.
+fn cpu_count() -> i32 {
+    let mut set = unsafe_zeroed();
+    // SAFETY: pid 0 is this thread; pointer and size describe `set`.
+    let r = unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) };
+    assert_eq!(r, 0);
+    // SAFETY: `set` is a valid cpu_set_t.
+    unsafe { libc::CPU_COUNT(&set) }
+}
+
+fn unsafe_zeroed() -> libc::cpu_set_t {
+    // SAFETY: cpu_set_t is plain data; all-zero is the empty set.
+    unsafe { std::mem::zeroed() }
 }
 
 /// A registered task: waits forever, keeps its spawn argument.
