@@ -281,7 +281,7 @@ fn mod_atom(x: &Value, y: &Value) -> OResult<Value> {
         }
         _ => {
             let (a, b) = (x.as_int().unwrap_or(0), y.as_int().unwrap_or(0));
-            if b == i64::MIN {
+            if b == i64::MIN || a == i64::MIN {
                 return Ok(Value::Int(i64::MIN));
             }
             Ok(Value::Int(if a > 0 {
@@ -308,10 +308,15 @@ pub fn bang(x: &Value, y: &Value) -> OResult<Value> {
     }
     if let (Value::Int(a), Value::Ints(v)) = (x, y) {
         let a = *a;
+        let null = |b: i64, f: &dyn Fn(i64) -> i64| if b == i64::MIN { b } else { f(b) };
         if a > 0 {
-            return Ok(Value::ints(v.iter().map(|&b| kmod(b, a)).collect()));
-        } else if a < 0 {
-            return Ok(Value::ints(v.iter().map(|&b| b.div_euclid(-a)).collect()));
+            return Ok(Value::ints(
+                v.iter().map(|&b| null(b, &|b| kmod(b, a))).collect(),
+            ));
+        } else if a < 0 && a != i64::MIN {
+            return Ok(Value::ints(
+                v.iter().map(|&b| null(b, &|b| b.div_euclid(-a))).collect(),
+            ));
         }
     }
     right_atomic(y, &|b| mod_atom(x, b))
