@@ -7,17 +7,22 @@
 //!   its first poll, so that row arms nothing) and as created, polled once
 //!   (registered in tokio's wheel) and dropped.
 //! - `timer-fire`: arm `n` timers, then fire them all in deadline order;
-//!   nanoseconds per insert + fire. Peer: `n` tokio sleeps polled once,
-//!   then polled again after the runtime's time driver has fired them.
+//!   nanoseconds per insert + fire. Peer: `n` tokio sleeps polled once
+//!   (registered), then the runtime's clock is advanced past the last
+//!   deadline (paused clock, `test-util`) so its time driver fires them
+//!   all, then each is polled to `Ready`.
 //! - `ready-queue`: a 256-entry ready queue (a core's task table) in steady
 //!   state: pop the most urgent entry, push it back at a pseudo-random level;
 //!   nanoseconds per pop + push. Peer: `std::collections::BinaryHeap` keyed
 //!   by (priority, arrival) for the same FIFO-within-level order.
 //!
-//! Every structure is built before the clock starts; tokio rows use one
-//! current-thread runtime with the time driver on real time (the `test-util`
-//! paused clock is not enabled in this workspace). Boxed sleeps: a `Sleep`
-//! is `!Unpin`, so holding many of them pinned means boxing each.
+//! Every structure is built before the clock starts. Tokio rows use one
+//! current-thread runtime per run with the time driver on a paused clock,
+//! so no row waits for wall-clock time, and poll outside any task or
+//! inside `task::unconstrained`, so tokio's cooperative budget (which
+//! turns the 129th poll of a task turn into `Pending`) does not distort
+//! them. Boxed sleeps: a `Sleep` is `!Unpin`, so holding many of them
+//! pinned means boxing each.
 
 use std::collections::BinaryHeap;
 use std::future::Future;
@@ -233,6 +238,7 @@ fn wheel_fire(p: &Params) -> Result<Sample, BenchError> {
 fn runtime(p: &Params) -> Result<tokio::runtime::Runtime, BenchError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_time()
+        .start_paused(true)
         .build()
         .map_err(setup(p))
 }
@@ -287,31 +293,27 @@ fn tokio_fire(p: &Params) -> Result<Sample, BenchError> {
     let rt = runtime(p)?;
     let mut sleeps: Vec<(u64, Pin<Box<Sleep>>)> = Vec::with_capacity(n as usize);
     let (elapsed, sum) = solo(p, move || {
-        rt.block_on(async move {
+        rt.block_on(tokio::task::unconstrained(async move {
             let start = Instant::now();
-            // Deadlines spread over 1 ms: most are due by the time all are armed.
             for v in 1..=n {
-                let at = start + Duration::from_nanos(deadline_of(v) % 1_000_000);
+                let at = start + Duration::from_micros(deadline_of(v));
                 let mut sleep = Box::pin(tokio::time::sleep_until(at));
-                if !poll_once(&mut sleep) {
-                    sleeps.push((v, sleep));
+                if poll_once(&mut sleep) {
+                    return 0; // fired before its deadline
                 }
+                sleeps.push((v, sleep));
             }
-            let mut sum = harness::sum_of_range(1, n)
-                .wrapping_sub(sleeps.iter().fold(0u64, |s, (v, _)| s.wrapping_add(*v)));
-            while !sleeps.is_empty() {
-                // Let the driver run: it fires every due sleep.
-                tokio::time::sleep(Duration::from_micros(100)).await;
-                sleeps.retain_mut(|(v, sleep)| {
-                    let ready = poll_once(sleep);
-                    if ready {
-                        sum = sum.wrapping_add(*v);
-                    }
-                    !ready
-                });
+            // The paused clock jumps to the deadline; the driver fires all.
+            tokio::time::sleep_until(start + Duration::from_micros(SPREAD + 1)).await;
+            let mut sum = 0u64;
+            for (v, sleep) in &mut sleeps {
+                if !poll_once(sleep) {
+                    return 0; // not fired after its deadline
+                }
+                sum = sum.wrapping_add(*v);
             }
             sum
-        })
+        }))
     })?;
     checked(p, elapsed, sum)
 }
