@@ -305,6 +305,9 @@ fn console(mut m: Machine, cli: &Cli) -> ExitCode {
     loop {
         while let Some(e) = m.next_event(Duration::from_millis(10)) {
             if let Event::Halted(r) = &e {
+                if tty {
+                    restore_terminal();
+                }
                 match r {
                     Ok(rep) => eprintln!("enso: halted ({rep})"),
                     Err(err) => eprintln!("enso: halted with an error: {err}"),
@@ -359,6 +362,15 @@ fn console(mut m: Machine, cli: &Cli) -> ExitCode {
             }
         }
     }
+}
+
+/// The console thread may be inside `readline` (raw mode) when the machine
+/// halts under it: put the terminal back as the shell expects it.
+fn restore_terminal() {
+    let _ = std::process::Command::new("stty")
+        .arg("sane")
+        .stdin(std::process::Stdio::inherit())
+        .status();
 }
 
 /// End of a non-interactive run: the main job's stats, the cores, then halt.

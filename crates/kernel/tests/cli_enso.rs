@@ -174,3 +174,44 @@ fn console_reads_lines_from_a_pipe() {
         "{s}"
     );
 }
+
+#[test]
+fn sigterm_halts_cleanly() {
+    let mut child = Command::new(ENSO)
+        .args(["--quiet"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // Wait until the console answers, so the machine is up.
+    writeln!(stdin, "print `up").expect("write");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 3];
+    std::io::Read::read_exact(&mut stdout, &mut first).expect("the console answers");
+    assert_eq!(&first, b"`up");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let t0 = Instant::now();
+    let code = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "SIGTERM did not halt"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(stdin);
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut err);
+    }
+    assert!(code.success(), "exit {code:?}, stderr: {err}");
+    assert!(err.contains("halting") && err.contains("halted"), "{err}");
+}

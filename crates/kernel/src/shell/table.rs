@@ -167,9 +167,10 @@ pub fn rings(h: &KernelHandle, shell: &Shell) -> Value {
 
 /// The metrics tasks keep: counts, rates, values and latency quantiles.
 pub fn stats(_h: &KernelHandle, shell: &Shell) -> Value {
+    let mut metrics = shell.metrics();
+    metrics.sort_by(|a, b| a.name.cmp(&b.name));
     table(
-        shell
-            .metrics()
+        metrics
             .into_iter()
             .map(|m| {
                 let secs = m.since.elapsed().as_secs_f64().max(1e-9);
