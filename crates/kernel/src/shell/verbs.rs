@@ -46,7 +46,7 @@ pub(crate) const SYSTEM_VERBS: &[(&str, Arity)] = &[
     ("help", Arity::Variadic),
 ];
 
-/// How soon an O task waiting on a ring looks again (on a timer core).
+/// How soon an O task waiting on a ring or a spawn looks again (on a timer core).
 const RING_RETRY: Duration = Duration::from_micros(100);
 
 /// The verbs' view of the task being polled.
@@ -268,7 +268,7 @@ impl<'a, 'b> TaskHost<'a, 'b> {
             }
         };
         *self.wait = Wait::Spawn(jh);
-        self.cx.yield_now();
+        self.retry();
         Ok(None)
     }
 
@@ -418,7 +418,7 @@ impl<'a, 'b> TaskHost<'a, 'b> {
                 Some(id) => (Some(Value::Int(id.to_bits() as i64)), Wait::None),
                 None if jh.is_finished() => (Some(Value::Int(0)), Wait::None),
                 None => {
-                    self.cx.yield_now();
+                    self.retry();
                     (None, Wait::Spawn(jh))
                 }
             },
