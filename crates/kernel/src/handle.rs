@@ -226,9 +226,7 @@ impl KernelHandle {
         let c = &self.shared.cores[core.get()];
         let t0 = Instant::now();
         while c.synced.load(Ordering::Acquire) < seq {
-            if *self.shared.closed.read().unwrap_or_else(|e| e.into_inner())
-                || t0.elapsed() > LISTING_WAIT
-            {
+            if !c.running.load(Ordering::Acquire) || t0.elapsed() > LISTING_WAIT {
                 return Err(Halted);
             }
             std::thread::sleep(Duration::from_micros(50));
@@ -266,7 +264,7 @@ impl KernelHandle {
             let mut l = c.listing.lock().unwrap_or_else(|e| e.into_inner());
             while l.seq < seq {
                 let now = Instant::now();
-                if now >= deadline {
+                if now >= deadline || !c.running.load(Ordering::Acquire) {
                     break;
                 }
                 l = c

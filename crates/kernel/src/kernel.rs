@@ -211,7 +211,12 @@ fn run_core(mut core: Core, pinning: bool, shared: &Arc<Shared>) -> Result<Endpo
         crate::pin::tight_timer_slack();
     }
     let name = spec.name.clone();
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| core.run())) {
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| core.run()));
+    // Release: pairs with the Acquire of posters deciding to give up.
+    shared.cores[core.idx.get()]
+        .running
+        .store(false, std::sync::atomic::Ordering::Release);
+    match r {
         Ok(()) => Ok(core.sv.bus),
         Err(p) => {
             KernelHandle {
@@ -298,6 +303,7 @@ fn boot_with(kernel: u8, topo: Topology) -> Result<Kernel, KernelError> {
             listing: Mutex::new(Listing::default()),
             listing_ready: Condvar::new(),
             synced: AtomicU64::new(0),
+            running: std::sync::atomic::AtomicBool::new(true),
         });
     }
     let rings = topo

@@ -47,6 +47,8 @@ pub(crate) struct CoreShared {
     pub listing_ready: std::sync::Condvar,
     /// The last `Sync` answer this core received.
     pub synced: AtomicU64,
+    /// False once the core's loop has ended (set by the core, Release).
+    pub running: std::sync::atomic::AtomicBool,
 }
 
 impl CoreShared {
@@ -119,6 +121,11 @@ impl Shared {
             match c.inbox.push(m) {
                 Ok(()) => break,
                 Err(back) => {
+                    // A core that has stopped will never make room: refuse
+                    // rather than wait forever (the caller gets it back).
+                    if !c.running.load(Ordering::Acquire) {
+                        return Err(back);
+                    }
                     m = back;
                     c.doorbell.ring();
                     backoff.snooze();

@@ -106,3 +106,25 @@ fn io_refusals() {
     k.halt();
     k.join().unwrap();
 }
+
+#[test]
+fn posts_to_stopped_cores_are_refused_or_counted_never_hang() {
+    let k = start(common::two_cores());
+    let h = k.handle().clone();
+    k.halt();
+    let n = 3 * 1024;
+    let mut refused = 0;
+    for _ in 0..n {
+        if h.qos(CoreIndex(1), enso::Quanta::default()).is_err() {
+            refused += 1;
+        }
+    }
+    let rep = k.join().unwrap();
+    // Halt went first through the FIFO inbox: no qos was handled.
+    assert_eq!(rep.undelivered[11] + refused, n, "{rep}");
+    assert!(
+        h.qos(CoreIndex(1), enso::Quanta::default()).is_err(),
+        "closed after join"
+    );
+    assert!(h.sync(CoreIndex(1)).is_err());
+}
