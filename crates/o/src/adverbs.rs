@@ -12,10 +12,56 @@ use crate::error::{OError, OResult, expected, length, valence as valence_err};
 use crate::value::{Adverb, Arity, Func, Value, Verb};
 use crate::verbs::{self, atomic, list, matches, truthy};
 
+/// Arguments of one call: one or two inline (no allocation), or many.
+pub(crate) enum Args {
+    One(Value),
+    Two(Value, Value),
+    Many(Vec<Value>),
+}
+
+impl Args {
+    /// Number of arguments.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Args::One(_) => 1,
+            Args::Two(..) => 2,
+            Args::Many(v) => v.len(),
+        }
+    }
+    /// The arguments as a vector.
+    pub(crate) fn into_vec(self) -> Vec<Value> {
+        match self {
+            Args::One(a) => vec![a],
+            Args::Two(a, b) => vec![a, b],
+            Args::Many(v) => v,
+        }
+    }
+    /// Prepends `first` (the accumulator of a fold).
+    fn after(first: Value, rest: Args) -> Args {
+        match rest {
+            Args::One(a) => Args::Two(first, a),
+            other => {
+                let mut v = vec![first];
+                v.extend(other.into_vec());
+                Args::Many(v)
+            }
+        }
+    }
+}
+
+macro_rules! args {
+    ($a:expr) => {
+        Args::One($a)
+    };
+    ($a:expr, $b:expr) => {
+        Args::Two($a, $b)
+    };
+}
+
 /// What a job wants next.
 pub(crate) enum Step {
     /// Apply a function to arguments and resume with the result.
-    Call(Value, Vec<Value>),
+    Call(Value, Args),
     /// The job is finished with this value.
     Done(Value),
 }
@@ -60,9 +106,57 @@ enum Post {
     Filter(Value, bool),
 }
 
+/// Where a map or fold job takes the arguments of call `i` from, without
+/// materialising all of them.
+enum Source {
+    /// `f x[i]`
+    Items(Value),
+    /// `f[x[i]; nil]` (a projection per item)
+    ItemsNil(Value),
+    /// `f[x[i]; y[i]]`
+    Pairs(Value, Value),
+    /// `f[l; y[i]]`
+    LeftFixed(Value, Value),
+    /// `f[x[i]; r]`
+    RightFixed(Value, Value),
+    /// `f[x[i]; x[i-1]]`, with a seed before the first item
+    Prior(Value, Value),
+    /// Precomputed arguments.
+    Explicit(std::vec::IntoIter<Args>),
+}
+
+impl Source {
+    fn len(&self) -> usize {
+        match self {
+            Source::Items(x)
+            | Source::ItemsNil(x)
+            | Source::Pairs(x, _)
+            | Source::RightFixed(x, _) => x.len(),
+            Source::LeftFixed(_, y) => y.len(),
+            Source::Prior(x, _) => x.len(),
+            Source::Explicit(it) => it.len(),
+        }
+    }
+    fn get(&mut self, i: usize) -> Args {
+        match self {
+            Source::Items(x) => Args::One(x.item(i)),
+            Source::ItemsNil(x) => Args::Two(x.item(i), Value::Nil),
+            Source::Pairs(x, y) => Args::Two(x.item(i), y.item(i)),
+            Source::LeftFixed(l, y) => Args::Two(l.clone(), y.item(i)),
+            Source::RightFixed(x, r) => Args::Two(x.item(i), r.clone()),
+            Source::Prior(x, seed) => {
+                Args::Two(x.item(i), if i == 0 { seed.clone() } else { x.item(i - 1) })
+            }
+            Source::Explicit(it) => it.next().unwrap_or(Args::One(Value::Nil)),
+        }
+    }
+}
+
 struct MapJob {
     f: Value,
-    calls: std::vec::IntoIter<Vec<Value>>,
+    src: Source,
+    i: usize,
+    n: usize,
     out: Vec<Value>,
     post: Post,
 }
@@ -72,7 +166,9 @@ impl Job for MapJob {
         if let Some(v) = input {
             self.out.push(v);
         }
-        if let Some(args) = self.calls.next() {
+        if self.i < self.n {
+            let args = self.src.get(self.i);
+            self.i += 1;
             return Ok(Step::Call(self.f.clone(), args));
         }
         let out = Value::from_items(std::mem::take(&mut self.out));
@@ -94,20 +190,28 @@ impl Job for MapJob {
     }
 }
 
-fn map_job(f: &Value, calls: Vec<Vec<Value>>, post: Post) -> Action {
-    let n = calls.len();
+fn map_src(f: &Value, src: Source, post: Post) -> Action {
+    let n = src.len();
     Action::Job(Box::new(MapJob {
         f: f.clone(),
-        calls: calls.into_iter(),
+        src,
+        i: 0,
+        n,
         out: Vec::with_capacity(n),
         post,
     }))
 }
 
+fn map_job(f: &Value, calls: Vec<Args>, post: Post) -> Action {
+    map_src(f, Source::Explicit(calls.into_iter()), post)
+}
+
 struct FoldJob {
     f: Value,
     acc: Value,
-    rows: std::vec::IntoIter<Vec<Value>>,
+    src: Source,
+    i: usize,
+    n: usize,
     scan: Option<Vec<Value>>,
 }
 
@@ -119,17 +223,31 @@ impl Job for FoldJob {
             }
             self.acc = v;
         }
-        if let Some(row) = self.rows.next() {
-            let mut args = Vec::with_capacity(row.len() + 1);
-            args.push(self.acc.clone());
-            args.extend(row);
-            return Ok(Step::Call(self.f.clone(), args));
+        if self.i < self.n {
+            let row = self.src.get(self.i);
+            self.i += 1;
+            return Ok(Step::Call(
+                self.f.clone(),
+                Args::after(self.acc.clone(), row),
+            ));
         }
         Ok(Step::Done(match self.scan.take() {
             Some(s) => Value::from_items(s),
             None => std::mem::replace(&mut self.acc, Value::Nil),
         }))
     }
+}
+
+fn fold_job(f: &Value, acc: Value, src: Source, start: usize, scan: Option<Vec<Value>>) -> Action {
+    let n = src.len();
+    Action::Job(Box::new(FoldJob {
+        f: f.clone(),
+        acc,
+        src,
+        i: start,
+        n,
+        scan,
+    }))
 }
 
 struct ConvergeJob {
@@ -154,7 +272,7 @@ impl Job for ConvergeJob {
             }
             self.prev = r;
         }
-        Ok(Step::Call(self.f.clone(), vec![self.prev.clone()]))
+        Ok(Step::Call(self.f.clone(), args![self.prev.clone()]))
     }
 }
 
@@ -181,7 +299,7 @@ impl Job for DoJob {
             }));
         }
         self.left -= 1;
-        Ok(Step::Call(self.f.clone(), vec![self.y.clone()]))
+        Ok(Step::Call(self.f.clone(), args![self.y.clone()]))
     }
 }
 
@@ -203,7 +321,7 @@ impl Job for WhileJob {
                 }
                 self.y = v;
                 self.testing = true;
-                return Ok(Step::Call(self.pred.clone(), vec![self.y.clone()]));
+                return Ok(Step::Call(self.pred.clone(), args![self.y.clone()]));
             }
             if !truthy(&v) {
                 let done = match self.scan.take() {
@@ -214,7 +332,7 @@ impl Job for WhileJob {
             }
         }
         self.testing = false;
-        Ok(Step::Call(self.f.clone(), vec![self.y.clone()]))
+        Ok(Step::Call(self.f.clone(), args![self.y.clone()]))
     }
 }
 
@@ -342,30 +460,33 @@ fn eachd(g: &Value, x: &Value, y: &Value) -> OResult<Action> {
     }
     if !x.is_list() {
         need_list(y)?;
-        return Ok(map_job(
+        return Ok(map_src(
             g,
-            y.items().into_iter().map(|b| vec![x.clone(), b]).collect(),
+            Source::LeftFixed(x.clone(), y.clone()),
             Post::List,
         ));
     }
     if !y.is_list() {
-        return Ok(map_job(
+        return Ok(map_src(
             g,
-            x.items().into_iter().map(|a| vec![a, y.clone()]).collect(),
+            Source::RightFixed(x.clone(), y.clone()),
             Post::List,
         ));
     }
-    Ok(map_job(g, pairs(x, y)?, Post::List))
+    if x.len() != y.len() {
+        return Err(length());
+    }
+    Ok(map_src(g, Source::Pairs(x.clone(), y.clone()), Post::List))
 }
 
-fn pairs(x: &Value, y: &Value) -> OResult<Vec<Vec<Value>>> {
+fn pairs(x: &Value, y: &Value) -> OResult<Vec<Args>> {
     if x.len() != y.len() {
         return Err(length());
     }
     Ok(x.items()
         .into_iter()
         .zip(y.items())
-        .map(|(a, b)| vec![a, b])
+        .map(|(a, b)| args![a, b])
         .collect())
 }
 
@@ -400,27 +521,19 @@ pub(crate) fn apply(g: &Value, adv: Adverb, args: Vec<Value>) -> OResult<Action>
     };
     match (adv, v, left) {
         (Adverb::Each, 1, None) => match &x {
-            Value::Dict(d) => Ok(map_job(
+            Value::Dict(d) => Ok(map_src(
                 g,
-                d.vals.items().into_iter().map(|i| vec![i]).collect(),
+                Source::Items(d.vals.clone()),
                 Post::Dict(d.keys.clone()),
             )),
             _ => {
                 need_list(&x)?;
-                Ok(map_job(
-                    g,
-                    x.items().into_iter().map(|i| vec![i]).collect(),
-                    Post::List,
-                ))
+                Ok(map_src(g, Source::Items(x), Post::List))
             }
         },
         (Adverb::Each, _, None) => {
             need_list(&x)?;
-            Ok(map_job(
-                g,
-                x.items().into_iter().map(|i| vec![i, Value::Nil]).collect(),
-                Post::List,
-            ))
+            Ok(map_src(g, Source::ItemsNil(x), Post::List))
         }
         (Adverb::Each, _, Some(l)) => eachd(g, &l, &x),
         (Adverb::Over, 1, None) => Ok(Action::Job(Box::new(ConvergeJob {
@@ -458,33 +571,23 @@ pub(crate) fn apply(g: &Value, adv: Adverb, args: Vec<Value>) -> OResult<Action>
         (Adverb::Over, _, None) => over(g, x),
         (Adverb::Scan, _, None) => scan(g, x),
         (Adverb::Over | Adverb::Scan, _, Some(l)) => {
-            let items = if x.is_list() { x.items() } else { vec![x] };
+            let items = x.enlist_atom();
             if adv == Adverb::Scan && items.is_empty() {
                 return Ok(Action::Value(Value::empty()));
             }
             if let (Some(vb), Adverb::Over) = (native(g), adv) {
                 let mut acc = l;
-                for i in &items {
-                    acc = verbs::dyad(vb, &acc, i)?;
+                for i in 0..items.len() {
+                    acc = verbs::dyad(vb, &acc, &items.item(i))?;
                 }
                 return Ok(Action::Value(acc));
             }
-            let rows: Vec<Vec<Value>> = items.into_iter().map(|i| vec![i]).collect();
             let scan = (adv == Adverb::Scan).then(Vec::new);
-            Ok(Action::Job(Box::new(FoldJob {
-                f: g.clone(),
-                acc: l,
-                rows: rows.into_iter(),
-                scan,
-            })))
+            Ok(fold_job(g, l, Source::Items(items), 0, scan))
         }
         (Adverb::EachPrior, 1, Some(l)) => {
             let w = list::window(&l, &x)?;
-            Ok(map_job(
-                g,
-                w.items().into_iter().map(|i| vec![i]).collect(),
-                Post::List,
-            ))
+            Ok(map_src(g, Source::Items(w), Post::List))
         }
         (Adverb::EachPrior, _, l) => {
             need_list(&x)?;
@@ -492,38 +595,15 @@ pub(crate) fn apply(g: &Value, adv: Adverb, args: Vec<Value>) -> OResult<Action>
                 Some(s) => s,
                 None => each_prior_seed(g, &x),
             };
-            let items = x.items();
-            let mut calls = Vec::with_capacity(items.len());
-            let mut prev = seed;
-            for it in items {
-                calls.push(vec![it.clone(), prev]);
-                prev = it;
-            }
-            Ok(map_job(g, calls, Post::List))
+            Ok(map_src(g, Source::Prior(x, seed), Post::List))
         }
         (Adverb::EachRight, _, Some(l)) => {
-            let items = if x.is_list() {
-                x.items()
-            } else {
-                return Err(expected("list", x.type_name()));
-            };
-            Ok(map_job(
-                g,
-                items.into_iter().map(|i| vec![l.clone(), i]).collect(),
-                Post::List,
-            ))
+            need_list(&x)?;
+            Ok(map_src(g, Source::LeftFixed(l, x), Post::List))
         }
         (Adverb::EachLeft, _, Some(l)) => {
-            let items = if l.is_list() {
-                l.items()
-            } else {
-                return Err(expected("list", l.type_name()));
-            };
-            Ok(map_job(
-                g,
-                items.into_iter().map(|i| vec![i, x.clone()]).collect(),
-                Post::List,
-            ))
+            need_list(&l)?;
+            Ok(map_src(g, Source::RightFixed(l, x), Post::List))
         }
         _ => Err(OError::new(
             crate::error::ErrorKind::Type,
@@ -560,15 +640,8 @@ fn over(g: &Value, x: Value) -> OResult<Action> {
     if let Some(v) = native(g) {
         return Ok(Action::Value(native_over(v, &x)?));
     }
-    let items = x.items();
-    let acc = items[0].clone();
-    let rows: Vec<Vec<Value>> = items.into_iter().skip(1).map(|i| vec![i]).collect();
-    Ok(Action::Job(Box::new(FoldJob {
-        f: g.clone(),
-        acc,
-        rows: rows.into_iter(),
-        scan: None,
-    })))
+    let acc = x.item(0);
+    Ok(fold_job(g, acc, Source::Items(x), 1, None))
 }
 
 fn scan(g: &Value, x: Value) -> OResult<Action> {
@@ -586,8 +659,8 @@ fn scan(g: &Value, x: Value) -> OResult<Action> {
                 .collect(),
         )));
     }
-    let items = x.items();
     if let Some(v) = native(g) {
+        let items = x.items();
         let mut acc = items[0].clone();
         let mut out = Vec::with_capacity(items.len());
         out.push(acc.clone());
@@ -597,14 +670,14 @@ fn scan(g: &Value, x: Value) -> OResult<Action> {
         }
         return Ok(Action::Value(Value::from_items(out)));
     }
-    let acc = items[0].clone();
-    let rows: Vec<Vec<Value>> = items.into_iter().skip(1).map(|i| vec![i]).collect();
-    Ok(Action::Job(Box::new(FoldJob {
-        f: g.clone(),
-        acc: acc.clone(),
-        rows: rows.into_iter(),
-        scan: Some(vec![acc]),
-    })))
+    let acc = x.item(0);
+    Ok(fold_job(
+        g,
+        acc.clone(),
+        Source::Items(x),
+        1,
+        Some(vec![acc]),
+    ))
 }
 
 fn nary(g: &Value, adv: Adverb, args: Vec<Value>) -> OResult<Action> {
@@ -619,30 +692,33 @@ fn nary(g: &Value, adv: Adverb, args: Vec<Value>) -> OResult<Action> {
                 let calls = x.items().into_iter().zip(rows).map(|(a, r)| {
                     let mut c = vec![a];
                     c.extend(r);
-                    c
+                    Args::Many(c)
                 });
                 Ok(map_job(g, calls.collect(), Post::List))
             } else {
                 let calls = rows.into_iter().map(|r| {
                     let mut c = vec![x.clone()];
                     c.extend(r);
-                    c
+                    Args::Many(c)
                 });
                 Ok(map_job(g, calls.collect(), Post::List))
             }
         }
-        Adverb::Over => Ok(Action::Job(Box::new(FoldJob {
-            f: g.clone(),
-            acc: x,
-            rows: rows.into_iter(),
-            scan: None,
-        }))),
-        Adverb::Scan => Ok(Action::Job(Box::new(FoldJob {
-            f: g.clone(),
-            acc: x.clone(),
-            rows: rows.into_iter(),
-            scan: Some(x.enlist_atom().items()),
-        }))),
+        Adverb::Over => {
+            let rows: Vec<Args> = rows.into_iter().map(Args::Many).collect();
+            Ok(fold_job(g, x, Source::Explicit(rows.into_iter()), 0, None))
+        }
+        Adverb::Scan => {
+            let rows: Vec<Args> = rows.into_iter().map(Args::Many).collect();
+            let seed = x.enlist_atom().items();
+            Ok(fold_job(
+                g,
+                x,
+                Source::Explicit(rows.into_iter()),
+                0,
+                Some(seed),
+            ))
+        }
         _ => Ok(Action::Call(
             Value::func(Func::Derived(g.clone(), adv)),
             args[..2].to_vec(),
@@ -653,13 +729,9 @@ fn nary(g: &Value, adv: Adverb, args: Vec<Value>) -> OResult<Action> {
 /// `f#y` (keep) and `f_y` (drop): call `f` on each item (or dict value).
 pub(crate) fn filter(f: &Value, y: &Value, keep: bool) -> OResult<Action> {
     let (vals, data) = match y {
-        Value::Dict(d) => (d.vals.items(), y.clone()),
-        _ if y.is_list() => (y.items(), y.clone()),
-        _ => (vec![y.clone()], y.enlist_atom()),
+        Value::Dict(d) => (d.vals.clone(), y.clone()),
+        _ if y.is_list() => (y.clone(), y.clone()),
+        _ => (y.enlist_atom(), y.enlist_atom()),
     };
-    Ok(map_job(
-        f,
-        vals.into_iter().map(|v| vec![v]).collect(),
-        Post::Filter(data, keep),
-    ))
+    Ok(map_src(f, Source::Items(vals), Post::Filter(data, keep)))
 }

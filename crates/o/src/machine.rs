@@ -16,7 +16,7 @@
 //! the length of any one list built by a verb are bounded; exceeding a bound
 //! is a `limit` error, so a runaway script cannot exhaust memory.
 
-use crate::adverbs::{self, Action, Job, Step};
+use crate::adverbs::{self, Action, Args, Job, Step};
 use crate::compile::{Chunk, Globals, Op, compile_program};
 use crate::error::{ErrorKind, OError, OResult, expected, limit, valence};
 use crate::host::{Host, HostResult, NoHost};
@@ -292,7 +292,7 @@ impl Interp {
                 let input = self.input.take();
                 match job.step(input)? {
                     Step::Call(f, args) => {
-                        if let Some(v) = self.call(f, args, host)? {
+                        if let Some(v) = self.call_args(f, args, host)? {
                             self.input = Some(v);
                         }
                     }
@@ -340,6 +340,54 @@ impl Interp {
         }
         self.enter(l, args)?;
         Ok(None)
+    }
+
+    /// Applies `f` to a job's arguments, entering a lambda without
+    /// collecting the arguments in a vector when it can.
+    fn call_args(&mut self, f: Value, args: Args, host: &mut dyn Host) -> OResult<Option<Value>> {
+        if let Value::Func(func) = &f
+            && let Func::Lambda(l) = &**func
+        {
+            {
+                let n = args.len();
+                let ok = l.chunk.nparams == n
+                    && match &args {
+                        Args::One(a) => !is_nil(a),
+                        Args::Two(a, b) => !is_nil(a) && !is_nil(b),
+                        Args::Many(v) => n > 0 && !v.iter().any(is_nil),
+                    };
+                if ok {
+                    if self.frames.len() >= self.limits.max_frames {
+                        return Err(limit("call depth"));
+                    }
+                    let c = &l.chunk;
+                    let lbase = self.locals.len();
+                    match args {
+                        Args::One(a) => self.locals.push(Some(a)),
+                        Args::Two(a, b) => {
+                            self.locals.push(Some(a));
+                            self.locals.push(Some(b));
+                        }
+                        Args::Many(v) => self.locals.extend(v.into_iter().map(Some)),
+                    }
+                    for _ in n..c.nlocals {
+                        self.locals.push(None);
+                    }
+                    for (j, cap) in l.captures.iter().enumerate() {
+                        self.locals[lbase + c.capture_base + j] = cap.clone();
+                    }
+                    let sbase = self.stack.len();
+                    self.push_frame(Frame::Code {
+                        chunk: c.clone(),
+                        pc: 0,
+                        lbase,
+                        sbase,
+                    })?;
+                    return Ok(None);
+                }
+            }
+        }
+        self.call(f, args.into_vec(), host)
     }
 
     /// Applies `f` to `args`: `Some(value)` at once, or `None` when a frame
