@@ -21,6 +21,7 @@ use crate::doorbell::DOORBELL;
 use crate::error::JoinError;
 use crate::ids::{CoreIndex, TaskId};
 use crate::shared::Shared;
+use crate::stats::TaskFailure;
 use crate::table::TaskTable;
 use crate::task::BoxedTask;
 use crate::timer::TimerAction;
@@ -282,6 +283,15 @@ impl Core {
                     self.idx
                 );
                 self.sv.counters.task_panics += 1;
+                let name = self.table.slots[s as usize]
+                    .name
+                    .and_then(|n| self.shared.name(n));
+                self.shared.record_failure(TaskFailure {
+                    id,
+                    name,
+                    message: msg.clone(),
+                    at_ns: self.sv.now,
+                });
                 task.fail(JoinError::Panicked(msg));
                 self.finish(s, task);
             }

@@ -18,7 +18,7 @@ use crate::io::IoSource;
 use crate::join::{JoinHandle, JoinSlot};
 use crate::rings::RingEntry;
 use crate::shared::Shared;
-use crate::stats::{CoreInfo, RingInfo, TaskInfo, TimerInfo};
+use crate::stats::{CoreInfo, RingInfo, TaskFailure, TaskInfo, TimerInfo};
 use crate::task::{Discard, Task, TaskBox, boxed};
 use crate::topology::Quanta;
 
@@ -364,6 +364,16 @@ impl KernelHandle {
             .counters
             .get(id.0 as usize)
             .map(|c| c.1.load(Ordering::Relaxed))
+    }
+
+    /// The latest task failures (panics), oldest first, at most 64.
+    pub fn failures(&self) -> Vec<TaskFailure> {
+        let l = self
+            .shared
+            .failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        l.iter().cloned().collect()
     }
 
     /// Every counter with its value.

@@ -333,6 +333,7 @@ fn boot_with(kernel: u8, topo: Topology) -> Result<Kernel, KernelError> {
         closed: RwLock::new(false),
         listing_seq: AtomicU64::new(0),
         report: Mutex::new(ShutdownReport::default()),
+        failures: Mutex::new(std::collections::VecDeque::with_capacity(shared::FAILURES)),
         fatal: Mutex::new(None),
     });
     shared::publish(&shared);

@@ -76,7 +76,9 @@ pub use ids::{CoreIndex, CounterId, RingId, TaskId, TimerId};
 pub use io::{Io, IoSource, IoToken, Readiness};
 pub use join::JoinHandle;
 pub use kernel::{Kernel, Running};
-pub use stats::{CoreCounters, CoreInfo, RingInfo, ShutdownReport, TaskInfo, TaskState, TimerInfo};
+pub use stats::{
+    CoreCounters, CoreInfo, RingInfo, ShutdownReport, TaskFailure, TaskInfo, TaskState, TimerInfo,
+};
 pub use task::{Task, TaskBox};
 pub use timer::{TimerAction, TimerError};
 pub use topology::{

@@ -21,6 +21,9 @@ use crate::rings::RingEntry;
 use crate::stats::{CoreStatsCell, TaskInfo, TimerInfo};
 use crate::topology::{CoreSpec, Factory, Quanta};
 
+/// How many task failures the kernel remembers.
+pub(crate) const FAILURES: usize = 64;
+
 /// Capacity of each core's inbox for messages from outside the kernel.
 pub(crate) const INBOX: usize = 1024;
 
@@ -85,6 +88,8 @@ pub(crate) struct Shared {
     pub listing_seq: AtomicU64,
     /// Counts gathered at shutdown.
     pub report: Mutex<crate::stats::ShutdownReport>,
+    /// The latest task failures, oldest first (at most `FAILURES`).
+    pub failures: Mutex<std::collections::VecDeque<crate::stats::TaskFailure>>,
     /// The first fatal error of a core (e.g. pinning refused).
     pub fatal: Mutex<Option<crate::error::KernelError>>,
 }
@@ -135,6 +140,15 @@ impl Shared {
         drop(closed);
         c.doorbell.ring();
         Ok(())
+    }
+
+    /// Keeps a task failure for the handle's `failures` listing.
+    pub(crate) fn record_failure(&self, f: crate::stats::TaskFailure) {
+        let mut l = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if l.len() == FAILURES {
+            l.pop_front();
+        }
+        l.push_back(f);
     }
 
     /// Interns a listed name.

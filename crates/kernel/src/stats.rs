@@ -148,6 +148,19 @@ pub struct TaskInfo {
     pub mail: usize,
 }
 
+/// A task that panicked, as reported by the kernel handle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskFailure {
+    /// The task (now stale).
+    pub id: TaskId,
+    /// Its listed name, if any.
+    pub name: Option<String>,
+    /// The panic message.
+    pub message: String,
+    /// When, in ns since boot (the turn's clock).
+    pub at_ns: u64,
+}
+
 /// One timer, as listed by the kernel handle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TimerInfo {

@@ -204,6 +204,10 @@ fn panicking_task_does_not_stop_its_core() {
         assert_eq!(join(h.spawn_on(CoreIndex(1), 1, Value(i)).unwrap()), Ok(i));
     }
     assert_eq!(h.cores()[1].counters.task_panics, 1);
+    let f = h.failures();
+    assert_eq!(f.len(), 1);
+    assert!(f[0].message.contains("boom"), "{f:?}");
+    assert_eq!(f[0].id.core(), CoreIndex(1));
     k.halt();
     k.join().unwrap();
 }
