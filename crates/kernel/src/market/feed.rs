@@ -1,19 +1,18 @@
-//! The quote feed: a random walk published into every `quotes.k` ring.
+//! The quote feed: a random walk published into the broadcast ring.
 
 use std::sync::Arc;
 use std::task::Poll;
 
-use super::{MAX_SUBSCRIBERS, Market, pack, ring_name};
-use crate::shell::Metric;
-use crate::{Context, End, PushError, RingId, Task};
+use enso_ring::error::PublishError;
 
-/// Publishes `per_wake` quotes per wake-up into each ring it can attach.
+use super::{Market, Quote};
+use crate::shell::Metric;
+use crate::{Context, Task};
+
+/// Publishes `per_wake` quotes per wake-up.
 pub struct Feed {
     market: Arc<Market>,
     per_wake: usize,
-    rings: Vec<(usize, RingId)>,
-    /// Per subscriber, a quote's second word not yet pushed.
-    pending: [Option<u64>; MAX_SUBSCRIBERS],
     price: u64,
     rng: u64,
     published: Option<Arc<Metric>>,
@@ -34,8 +33,6 @@ impl Feed {
         Feed {
             market,
             per_wake,
-            rings: Vec::with_capacity(MAX_SUBSCRIBERS),
-            pending: [None; MAX_SUBSCRIBERS],
             price: 10_000,
             rng: 0x9E37_79B9_7F4A_7C15,
             published: None,
@@ -53,16 +50,6 @@ impl Feed {
         let size = 1 + (self.rng >> 32) % 500;
         (self.price, size)
     }
-
-    fn start(&mut self, cx: &mut Context<'_>) {
-        for k in 0..MAX_SUBSCRIBERS {
-            if let Ok(id) = cx.attach(&ring_name(k), End::Write) {
-                self.rings.push((k, id));
-            }
-        }
-        self.published = Some(self.market.metric("feed.quotes", cx.core()));
-        self.dropped = Some(self.market.metric("feed.dropped", cx.core()));
-    }
 }
 
 impl Task for Feed {
@@ -70,39 +57,34 @@ impl Task for Feed {
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.published.is_none() {
-            self.start(cx);
+            self.published = Some(self.market.metric("feed.quotes", cx.core()));
+            self.dropped = Some(self.market.metric("feed.dropped", cx.core()));
         }
-        let mut dropped = 0;
-        for _ in 0..self.per_wake {
-            let (price, size) = self.next();
-            let t = self.market.now();
-            for &(k, ring) in &self.rings {
-                if let Some(w) = self.pending[k] {
-                    match cx.push(ring, w) {
-                        Ok(()) => self.pending[k] = None,
-                        Err(_) => {
-                            dropped += 1;
-                            continue;
-                        }
-                    }
-                }
-                match cx.push(ring, t) {
-                    Ok(()) => {
-                        if let Err(PushError::Full(w)) = cx.push(ring, pack(price, size)) {
-                            self.pending[k] = Some(w);
-                        }
-                    }
-                    Err(_) => dropped += 1,
+        let (mut sent, mut dropped) = (0u64, 0u64);
+        {
+            let market = self.market.clone();
+            let mut guard = market.publisher();
+            let Some(publisher) = guard.as_mut() else {
+                return Poll::Ready(());
+            };
+            for _ in 0..self.per_wake {
+                let (price, size) = self.next();
+                let ts = market.now();
+                match publisher.try_publish(|q| *q = Quote { ts, price, size }) {
+                    Ok(()) => sent += 1,
+                    Err(PublishError::Full) => dropped += 1,
+                    // No subscriber yet: nothing to publish to.
+                    Err(PublishError::Closed) => {}
                 }
             }
         }
-        for &(k, _) in &self.rings {
+        for k in 0..super::MAX_SUBSCRIBERS {
             if let Some(id) = self.market.subscriber(k) {
                 let _ = cx.wake(id);
             }
         }
         if let (Some(p), Some(d)) = (&self.published, &self.dropped) {
-            p.add(self.per_wake as u64);
+            p.add(sent);
             p.set_value(self.price as f64 / 100.0);
             d.add(dropped);
         }

@@ -1,26 +1,26 @@
 //! The default main job: a synthetic market-data feed and its subscribers.
 //!
 //! - `market.feed` (argument: quotes per wake-up): a random-walk quote
-//!   generator. Each time its timer wakes it, it publishes that many quotes
-//!   into every ring named `quotes.0`, `quotes.1`, ... it holds, then wakes
-//!   the subscribers. A quote is two words: the publish time (ns on the
-//!   market clock) and `price_ticks << 20 | size`. A subscriber that lags
-//!   behind a full ring loses quotes (counted as `feed.dropped`); it never
-//!   reads a torn quote.
-//! - `market.vwap` (argument: its index k): reads `quotes.k`, keeps the
+//!   generator. Each time its timer wakes it, it publishes that many
+//!   [`Quote`]s into the market's broadcast ring (`enso_ring::broadcast`:
+//!   one publisher, every subscriber sees every quote and reads it in
+//!   place), then wakes the subscribers. It never waits: when the slowest
+//!   subscriber is a whole ring behind, the quote is dropped and counted
+//!   (`feed.dropped`).
+//! - `market.vwap` (argument: its index k): a subscriber that keeps the
 //!   volume-weighted average price and the publish-to-receive latency
-//!   histogram.
+//!   histogram of every quote.
 //!
-//! Both publish [`Metric`]s, which `stats[]` lists. Rings are the kernel's
-//! SPSC word rings, one per subscriber (a fan-out: the broadcast ring of
-//! `enso-ring` is not there yet).
+//! Both publish [`Metric`]s, which `stats[]` lists.
 
 mod feed;
 mod vwap;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
+
+use enso_ring::broadcast;
 
 pub use feed::Feed;
 pub use vwap::Vwap;
@@ -31,11 +31,28 @@ use crate::shell::{Metric, Registry, Shell};
 /// Most subscribers a feed serves.
 pub const MAX_SUBSCRIBERS: usize = 8;
 
-/// What the feed and its subscribers share: a clock and the subscribers' ids.
+/// Slots in the quote ring.
+pub const RING_CAPACITY: usize = 8192;
+
+/// A quote, written and read in place in the broadcast ring.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Quote {
+    /// Publish time, ns on the market clock.
+    pub ts: u64,
+    /// Price in ticks of 0.01.
+    pub price: u64,
+    /// Size.
+    pub size: u64,
+}
+
+/// What the feed and its subscribers share: a clock, the broadcast ring's
+/// publisher (subscribers join through it) and the subscribers' ids.
 pub struct Market {
     epoch: Instant,
     subs: [AtomicU64; MAX_SUBSCRIBERS],
     shell: Weak<Shell>,
+    /// Locked once per feed wake-up, and by a subscriber joining.
+    publisher: Mutex<Option<broadcast::Publisher<Quote>>>,
 }
 
 impl std::fmt::Debug for Market {
@@ -47,11 +64,25 @@ impl std::fmt::Debug for Market {
 impl Market {
     /// A market whose tasks report metrics to `shell`.
     pub fn new(shell: &Arc<Shell>) -> Arc<Market> {
+        // The first subscriber is dropped at once: subscribers join later.
+        let publisher = broadcast::channel::<Quote>(RING_CAPACITY)
+            .ok()
+            .map(|(p, _)| p);
         Arc::new(Market {
             epoch: Instant::now(),
             subs: Default::default(),
             shell: Arc::downgrade(shell),
+            publisher: Mutex::new(publisher),
         })
+    }
+
+    fn publisher(&self) -> std::sync::MutexGuard<'_, Option<broadcast::Publisher<Quote>>> {
+        self.publisher.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A new subscriber of the quote ring.
+    fn join(&self) -> Option<broadcast::Subscriber<Quote>> {
+        self.publisher().as_ref()?.subscribe().ok()
     }
 
     /// Nanoseconds on the market clock.
@@ -90,11 +121,6 @@ impl Market {
     }
 }
 
-/// The ring subscriber `k` reads.
-pub fn ring_name(k: usize) -> String {
-    format!("quotes.{k}")
-}
-
 /// Registers `market.feed` and `market.vwap`.
 pub fn register(reg: &mut Registry, shell: &Arc<Shell>) {
     let m = Market::new(shell);
@@ -103,22 +129,4 @@ pub fn register(reg: &mut Registry, shell: &Arc<Shell>) {
         Feed::new(m.clone(), per_wake.clamp(1, 4096) as usize)
     });
     reg.add("market.vwap", move |k| Vwap::new(m2.clone(), k as usize));
-}
-
-/// Packs a quote's second word.
-pub fn pack(price_ticks: u64, size: u64) -> u64 {
-    (price_ticks << 20) | (size & 0xF_FFFF)
-}
-
-/// Unpacks a quote's second word: (price in ticks, size).
-pub fn unpack(w: u64) -> (u64, u64) {
-    (w >> 20, w & 0xF_FFFF)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn quotes_pack_and_unpack() {
-        assert_eq!(super::unpack(super::pack(10_012, 300)), (10_012, 300));
-    }
 }

@@ -1,22 +1,22 @@
-//! A subscriber: VWAP and publish-to-receive latency of the quotes it reads.
+//! A subscriber: VWAP and publish-to-receive latency of every quote.
 
 use std::sync::Arc;
 use std::task::Poll;
 
-use super::{Market, ring_name, unpack};
+use enso_ring::broadcast::Subscriber;
+
+use super::{Market, Quote};
 use crate::shell::Metric;
-use crate::{Context, End, RingId, Task};
+use crate::{Context, Task};
 
-/// Most words read in one poll (then the task yields).
-const WORDS_PER_POLL: usize = 4096;
+/// Most quotes read in one poll (then the task yields).
+const QUOTES_PER_POLL: usize = 2048;
 
-/// Reads `quotes.k`: a running VWAP and a latency histogram.
+/// Subscriber `k`: a running VWAP and a latency histogram.
 pub struct Vwap {
     market: Arc<Market>,
     k: usize,
-    ring: Option<RingId>,
-    /// A quote's first word (its time) read without its second word yet.
-    half: Option<u64>,
+    sub: Option<Subscriber<Quote>>,
     notional: f64,
     volume: u64,
     latencies: Vec<u64>,
@@ -35,11 +35,10 @@ impl Vwap {
         Vwap {
             market,
             k,
-            ring: None,
-            half: None,
+            sub: None,
             notional: 0.0,
             volume: 0,
-            latencies: Vec::with_capacity(WORDS_PER_POLL / 2),
+            latencies: Vec::with_capacity(QUOTES_PER_POLL),
             metric: None,
         }
     }
@@ -49,36 +48,28 @@ impl Task for Vwap {
     type Output = ();
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let ring = match self.ring {
-            Some(r) => r,
-            None => {
-                let name = ring_name(self.k);
-                let Ok(r) = cx.attach(&name, End::Read) else {
-                    eprintln!("market.vwap {}: ring `{name}` is missing or taken", self.k);
-                    return Poll::Ready(());
-                };
-                self.ring = Some(r);
-                self.metric = Some(self.market.metric(&format!("vwap.{}", self.k), cx.core()));
-                self.market.subscribe(self.k, cx.id());
-                r
-            }
+        if self.sub.is_none() {
+            let Some(s) = self.market.join() else {
+                eprintln!("market.vwap {}: cannot join the quote ring", self.k);
+                return Poll::Ready(());
+            };
+            self.sub = Some(s);
+            self.metric = Some(self.market.metric(&format!("vwap.{}", self.k), cx.core()));
+            self.market.subscribe(self.k, cx.id());
+        }
+        let Some(sub) = self.sub.as_mut() else {
+            return Poll::Ready(());
         };
         self.latencies.clear();
-        let mut n = 0;
-        while n < WORDS_PER_POLL {
-            let Ok(Some(w)) = cx.pop(ring) else { break };
-            n += 1;
-            match self.half.take() {
-                None => self.half = Some(w),
-                Some(t) => {
-                    let (price, size) = unpack(w);
-                    self.notional += price as f64 * size as f64;
-                    self.volume += size;
-                    self.latencies.push(self.market.now().saturating_sub(t));
-                }
+        if let Ok(chunk) = sub.read_chunk(QUOTES_PER_POLL) {
+            let now = self.market.now();
+            for q in chunk.iter() {
+                self.notional += q.price as f64 * q.size as f64;
+                self.volume += q.size;
+                self.latencies.push(now.saturating_sub(q.ts));
             }
         }
-        if n == WORDS_PER_POLL {
+        if self.latencies.len() == QUOTES_PER_POLL {
             cx.yield_now();
         }
         if let Some(m) = &self.metric

@@ -8,9 +8,9 @@
 //!   subscribers on `t2` (or on the BSP if there is no `t2`).
 //!
 //! The main job is the market demo (see [`crate::market`]): a feed task
-//! publishes synthetic quotes every millisecond into one ring per
-//! subscriber; two subscribers compute a VWAP and a publish-to-receive
-//! latency histogram.
+//! publishes synthetic quotes every millisecond into a broadcast ring;
+//! two subscribers each compute a VWAP and a publish-to-receive latency
+//! histogram. A named ring `px` is left for the console to play with.
 
 /// The default boot script for the usable CPUs `cpus` (sorted, not empty).
 ///
@@ -49,12 +49,11 @@ pub fn script(cpus: &[usize]) -> String {
     };
     s.push_str(&format!(
         "/ the main job: a quote feed on `{feed_core}, two subscribers on `{sub_core}\n\
-         ring[`quotes.0;8192;`block]; ring[`quotes.1;8192;`block]\n\
          task[`feed;`{feed_core};200;`market.feed;50]\n\
          task[`vwap;`{sub_core};150;`market.vwap;0]\n\
          task[`lat;`{sub_core};150;`market.vwap;1]\n\
-         writes[`feed;`quotes.0`quotes.1]; reads[`vwap;`quotes.0]; reads[`lat;`quotes.1]\n\
-         timer[`tick;`{timer_core};`every;1;`feed]\n"
+         timer[`tick;`{timer_core};`every;1;`feed]\n\
+         ring[`px;1024]\n"
     ));
     s
 }
