@@ -19,6 +19,7 @@ use crate::join::{JoinHandle, JoinSlot};
 use crate::rings::RingEntry;
 use crate::shared::Shared;
 use crate::stats::{CoreInfo, RingInfo, TaskFailure, TaskInfo, TimerInfo};
+use crate::supervise::{RestartPolicy, Supervised};
 use crate::task::{Discard, Task, TaskBox, boxed};
 use crate::topology::Quanta;
 
@@ -119,6 +120,35 @@ impl KernelHandle {
             .ok_or_else(|| SpawnError::UnknownName(name.into()))?;
         let task = NamedTask {
             inner: (f.1)(arg),
+            name: self.shared.intern(name),
+            named: false,
+        };
+        self.spawn_on(core, priority, Discard(task))
+    }
+
+    /// Spawns the task registered as `name` under supervision: when it
+    /// panics it is rebuilt from its factory (same id, same capabilities),
+    /// at most `policy.max_restarts` times per `policy.window`; past that
+    /// budget it fails like any task.
+    pub fn spawn_supervised(
+        &self,
+        core: CoreIndex,
+        priority: u8,
+        name: &str,
+        arg: u64,
+        policy: RestartPolicy,
+    ) -> Result<JoinHandle<()>, SpawnError> {
+        check_spawn(&self.shared, core)?;
+        let i = self
+            .shared
+            .factories
+            .iter()
+            .position(|(n, _)| n == name)
+            .ok_or_else(|| SpawnError::UnknownName(name.into()))?;
+        let sup = Supervised::new(self.shared.clone(), i, arg, policy)
+            .ok_or_else(|| SpawnError::UnknownName(name.into()))?;
+        let task = NamedTask {
+            inner: crate::task::boxed(sup, None),
             name: self.shared.intern(name),
             named: false,
         };

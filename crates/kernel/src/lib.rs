@@ -59,6 +59,7 @@ mod rings;
 mod shared;
 pub mod shell;
 mod stats;
+mod supervise;
 mod table;
 mod task;
 mod timer;
@@ -79,6 +80,7 @@ pub use kernel::{Kernel, Running};
 pub use stats::{
     CoreCounters, CoreInfo, RingInfo, ShutdownReport, TaskFailure, TaskInfo, TaskState, TimerInfo,
 };
+pub use supervise::RestartPolicy;
 pub use task::{Task, TaskBox};
 pub use timer::{TimerAction, TimerError};
 pub use topology::{
