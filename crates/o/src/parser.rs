@@ -536,7 +536,18 @@ impl Parser<'_> {
                 value: b(Node::Verb {
                     verb: op,
                     monad: false,
-                    l: Some(b(Node::Name(name))),
+                    l: Some(b(if global {
+                        // `a+::x` reads the global: `a::(.`a)+x`, as oK does.
+                        Node::Verb {
+                            verb: Verb::Dot,
+                            monad: false,
+                            l: None,
+                            r: Some(b(Node::Lit(Value::Sym(name)))),
+                            curry: None,
+                        }
+                    } else {
+                        Node::Name(name)
+                    })),
                     r: Some(b(v)),
                     curry: None,
                 }),

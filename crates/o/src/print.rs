@@ -235,10 +235,11 @@ pub(crate) fn fmt_func(f: &Func, top: bool, out: &mut String) {
         Func::Prim(v) => paren(v.as_char().to_string(), out),
         Func::Monad(v) => paren(format!("{}:", v.as_char()), out),
         Func::Curry(v, l) => {
-            let mut s = String::new();
-            fmt_value(l, "", &mut s);
-            s.push(v.as_char());
-            paren(s, out)
+            // oK keeps the parentheses of a bound verb wherever it appears.
+            out.push('(');
+            fmt_value(l, "", out);
+            out.push(v.as_char());
+            out.push(')');
         }
         Func::Lambda(l) => {
             if let ChunkSrc::Lambda(src) = &l.chunk.src {
@@ -410,20 +411,20 @@ pub(crate) fn fmt_node(n: &Node, out: &mut String) {
             op,
             value,
         } => {
+            // oK prints `a[i]op:v` as the amend it expands to.
             out.push_str(name);
-            out.push('[');
-            for (i, x) in index.iter().enumerate() {
-                if i > 0 {
-                    out.push(';');
-                }
-                fmt_node(x, out);
+            out.push_str(":.[");
+            out.push_str(name);
+            out.push(';');
+            fmt_node_list(index, out);
+            out.push(';');
+            match op {
+                Some(op) => out.push(op.as_char()),
+                None => out.push_str("{[x;y]y}"),
             }
-            out.push(']');
-            if let Some(op) = op {
-                out.push(op.as_char());
-            }
-            out.push(':');
+            out.push(';');
             fmt_node(value, out);
+            out.push(']');
         }
         Node::Verb {
             verb,
