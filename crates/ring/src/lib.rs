@@ -2,46 +2,100 @@
 //! bus, pub/sub between tasks and the hand-off between cores.
 //!
 //! Every ring is allocated once, at construction; sending and receiving
-//! never allocate afterwards. Capacities are powers of two; bad parameters
-//! are errors ([`RingError`]), never panics.
+//! never allocate afterwards (a counting-allocator test proves it).
+//! Capacities are powers of two up to [`MAX_CAPACITY`]; bad parameters are
+//! errors ([`RingError`], naming the parameter), never panics.
 //!
 //! | driver | writers | readers | semantics |
 //! |---|---|---|---|
-//! | [`spsc`] | 1 | 1 | queue; no CAS, per-slot stamps |
+//! | [`spsc`] | 1 | 1 | queue; no CAS; the consumer learns "full" from the data's own line |
 //! | [`mpsc`] | many (`Clone`) | 1 | queue; writers claim slots by CAS |
-//! | [`broadcast`] | 1 | many | every subscriber sees every message in place |
-//! | [`broadcast::lossy`] | 1 | many | `Overwrite` broadcast of `Copy` values (seqlock) |
+//! | [`broadcast`] | 1 | many, join and leave live | every subscriber sees every message, in place (`&T`) |
+//! | [`broadcast::lossy`] | 1 | many (`Clone`) | `Overwrite`: never waits; laggards get [`RecvError::Lagged`] |
 //! | [`work`] | 1 | many (`Clone`) | each message to exactly one reader |
-//! | [`priority`] | many | 1 | N levels, `select` takes the highest non-empty |
+//! | [`priority`] | many | 1 | N levels; [`priority::Select`] takes the highest non-empty |
 //!
 //! [`sector::Sector`] carves one cache-aligned allocation into several rings
 //! by proportion, so the rings of one core share one allocation made at boot.
 //!
 //! # Common shape
 //!
-//! - `try_push` / `try_pop` answer at once; `push` / `pop` wait according
-//!   to the ring's [`Policy`]: [`Backpressure`] says what a full ring does,
-//!   [`WaitStrategy`] how a blocked side waits.
+//! ```
+//! use enso_ring::{spsc, Backpressure, Config, PopError, PushError, WaitStrategy};
+//! let config = Config::new(2)
+//!     .backpressure(Backpressure::Fail)
+//!     .wait(WaitStrategy::SpinThenYield);
+//! let (mut tx, mut rx) = spsc::with_config::<String>(config).unwrap();
+//! tx.try_push("a".into()).unwrap();
+//! tx.push("b".into()).unwrap();
+//! assert_eq!(tx.try_push("c".into()), Err(PushError::Full("c".into())));
+//! assert_eq!(rx.pop().as_deref(), Ok("a"));
+//! drop(tx);
+//! assert_eq!(rx.try_pop().as_deref(), Ok("b"));
+//! assert_eq!(rx.try_pop(), Err(PopError::Closed));
+//! ```
+//!
+//! - `try_push` / `try_pop` answer at once. `push` / `pop` wait according to
+//!   the ring's [`Policy`]: [`Backpressure`] says what a full ring does
+//!   (`Fail`: give the item back; `Block`: wait for the slowest consumer;
+//!   `Overwrite`: only [`broadcast::lossy`]), [`WaitStrategy`] how a blocked
+//!   side waits (busy-spin, spin-then-yield, park on a doorbell).
 //! - Failure hands ownership back: [`PushError::Full`]`(item)`,
 //!   [`PushError::Closed`]`(item)`.
-//! - Batches: `write_chunk(n)` claims `n` slots to write in place, then
-//!   `commit`; `read_chunk(max)` presents a run of messages in place, then
-//!   `release`. Runs cross the end of the buffer transparently (they are
-//!   indexed, not slices, because each value sits next to its stamp).
-//! - Disconnection: when every producer is gone, consumers drain what is
-//!   left and then see `Closed`; when every consumer is gone, producers see
-//!   `Closed`. Unread messages are dropped exactly once, when the last end
-//!   goes.
-//! - Each module's doc states its protocol: what every cursor means, who
-//!   writes it and which ordering publishes what.
+//! - Ends that only one thread may use (`spsc` ends, producers of `work`,
+//!   publishers) are `Send` but not `Clone`, with `&mut self` operations.
+//!
+//! # Batches and wrap-around
+//!
+//! Every driver has a zero-copy batch API: `write_chunk(n)` claims `n` slots
+//! which are written in place (`push`/`fill_with` on the chunk, or
+//! `get_mut` for broadcast, whose slots hold live values), then `commit`
+//! publishes them; `read_chunk(max)` presents a run of ready messages in
+//! place (`get(i)`, `chunk[i]`, `iter()`), and dropping or `release`-ing the
+//! run consumes it. Each value sits next to its stamp, so a chunk is not a
+//! `&[T]`: it is an indexed run of positions that crosses the end of the
+//! buffer transparently. Wrap-around never splits or shortens a run; a run
+//! is only cut short where a message is not yet published.
+//!
+//! # Disconnection
+//!
+//! When every producer is gone, consumers drain what is left and then see
+//! `Closed`; when every consumer is gone, producers see `Closed` (a
+//! broadcast publisher sees `Closed` while no subscriber is attached, and
+//! can accept new subscribers). Unread messages are dropped exactly once,
+//! when the last end of the ring goes.
+//!
+//! # Stamps
+//!
+//! Every slot carries a stamp next to its value, on the same cache line, so
+//! a reader learns "this slot is full" from the line that also brings the
+//! data (FastForward, Giacomoni et al. 2008; Vyukov's bounded queue). A
+//! stamp encodes a position `p` (the running count of messages, never
+//! reduced modulo the capacity) and a state in its two low bits:
+//!
+//! | stamp | meaning |
+//! |---|---|
+//! | `4p` | empty, may be written with message `p` |
+//! | `4p + 1` | holds message `p` |
+//! | `4p + 2` | being rewritten with message `p` (lossy broadcast only) |
+//! | `4p + 3` | position `p` was claimed and abandoned: skip it (MPSC only) |
+//!
+//! A ring of capacity `c` puts position `p` in slot `p & (c - 1)`, so the
+//! stamps of one slot in successive laps differ by `4c` and never collide.
+//! Each module's doc states its protocol: what every cursor means, who
+//! writes it and which memory ordering publishes what.
 //!
 //! # Verification
 //!
-//! Loom models (`RUSTFLAGS="--cfg loom" cargo test --release -p enso-ring
-//! --test loom`), multi-thread stress tests that check per-producer order
-//! (`tests/stress.rs`), property tests against a `VecDeque` model, a
-//! counting allocator proving steady state allocates nothing, and drop
-//! counts for every disconnection path.
+//! - Loom models of every driver:
+//!   `RUSTFLAGS="--cfg loom" cargo test --release -p enso-ring --test loom`
+//!   (one sync facade, `crate::sync`, switches std and loom).
+//! - Many-thread stress tests that check nothing is lost, duplicated or
+//!   reordered per producer (10^7 messages each in release):
+//!   `cargo test --release -p enso-ring --test stress`.
+//! - Property tests against a `VecDeque` model (`tests/props.rs`), a
+//!   counting global allocator (`tests/alloc.rs`), drop counts for every
+//!   disconnection path (`tests/<driver>.rs`).
 
 pub mod broadcast;
 pub mod config;

@@ -7,7 +7,7 @@
 //!
 //! # Protocol
 //!
-//! Cursors are positions; stamps are encoded as in [`slots`](crate::slots).
+//! Cursors are positions; stamps are encoded as in [the crate doc](crate#stamps).
 //!
 //! - `Shared::tail` (CAS by producers, `Relaxed`): the next unclaimed
 //!   position. A producer that reads `tail = p` and finds slot `p` stamped

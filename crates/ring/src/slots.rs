@@ -3,23 +3,7 @@
 //! [`SlotRange`]. A region is allocated once, either by a ring for itself or
 //! by a [`Sector`](crate::sector::Sector) for several rings.
 //!
-//! # Stamps
-//!
-//! Every slot carries a stamp next to its value, on the same cache line, so
-//! a reader learns "this slot is full" from the line that also brings the
-//! data (FastForward, Giacomoni et al. 2008; Vyukov's bounded queue). A
-//! stamp encodes a position `p` (the running count of messages, never
-//! reduced modulo the capacity) and a state in its two low bits:
-//!
-//! | stamp | meaning |
-//! |---|---|
-//! | `4p` ([`free`]) | empty, may be written with message `p` |
-//! | `4p + 1` ([`full`]) | holds message `p` |
-//! | `4p + 3` ([`hole`]) | position `p` was claimed and abandoned: skip it |
-//!
-//! A ring of capacity `c` puts position `p` in slot `p & (c - 1)`, so the
-//! stamps of one slot in successive laps differ by `4c` and never collide.
-//! Positions wrap modulo `usize::MAX / 4 + 1`, a multiple of every capacity.
+//! The stamp encoding is described in the crate doc (`# Stamps`).
 
 use crate::sync::{Arc, AtomicUsize, UnsafeCell};
 use std::alloc::{Layout, alloc, dealloc, handle_alloc_error};

@@ -2,7 +2,7 @@
 //!
 //! # Protocol
 //!
-//! Cursors are positions (running message counts, see [`slots`](crate::slots)
+//! Cursors are positions (running message counts, see [the crate doc](crate#stamps)
 //! for the stamp encoding):
 //!
 //! - `Producer::tail` (private to the producer): the next position to write.
@@ -376,6 +376,11 @@ impl<T> Consumer<T> {
     /// Number of slots.
     pub fn capacity(&self) -> usize {
         self.shared.slots.capacity()
+    }
+
+    /// Whether the producer is gone (messages may still be left to read).
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::Acquire) & PRODUCER_GONE != 0
     }
 
     /// Whether the slot at `head + offset` holds its message.

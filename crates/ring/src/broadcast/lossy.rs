@@ -7,7 +7,7 @@
 //!
 //! # Protocol (a seqlock per slot)
 //!
-//! Each slot has a stamp (see [`slots`](crate::slots); state `2` means
+//! Each slot has a stamp (see [the crate doc](crate#stamps); state `2` means
 //! "being written") and a value.
 //!
 //! - Publisher, for position `p` (it alone writes): store `writing(p)`
