@@ -133,13 +133,15 @@ fn buttazzo_rm_versus_edf() {
     assert_eq!(e.misses(), 0);
 }
 
-/// Arbitrary deadlines (Lehoczky 1990, "Fixed priority scheduling of
-/// periodic task sets with arbitrary deadlines", RTSS; the same two tasks
-/// are the worked example of Tindell, Burns and Wellings 1994):
-/// tau1 (C = 26, T = 70) over tau2 (C = 62, T = 100). The level-2 busy
-/// period is 694 long and holds 7 jobs of tau2 with response times
-/// 114, 102, 116, 104, 118, 106, 94 (w_q = 114, 202, 316, 404, 518, 606, 694,
-/// each minus q*100): the worst is the fifth job, 118, not the first.
+/// Arbitrary deadlines: the level-i busy period of Lehoczky (1990), "Fixed
+/// priority scheduling of periodic task sets with arbitrary deadlines",
+/// RTSS. Task set of the worked example in Tindell, Burns and Wellings
+/// (1994), "An extendible approach for analysing fixed priority hard
+/// real-time tasks", Real-Time Systems 6(2): tau1 (C = 26, T = 70) over
+/// tau2 (C = 62, T = 100). The level-2 busy period is 694 long and holds
+/// 7 jobs of tau2 with response times 114, 102, 116, 104, 118, 106, 94
+/// (w_q = 114, 202, 316, 404, 518, 606, 694, each minus q*100, derived by
+/// hand): the worst is the fifth job, 118, not the first.
 #[test]
 fn arbitrary_deadline_worst_job_is_not_the_first() {
     let ts = [Task::new(26, 70), Task::new(62, 100).with_deadline(118)];
