@@ -490,6 +490,26 @@ fn pairs(x: &Value, y: &Value) -> OResult<Vec<Args>> {
         .collect())
 }
 
+/// oK's message for an adverb applied to arguments it has no form for.
+fn invalid(adv: Adverb, left: Option<&Value>, g: &Value, v: usize, right: &Value) -> OError {
+    let l = left
+        .map(|l| format!("{} ", crate::print::format(l)))
+        .unwrap_or_default();
+    let mut f = String::new();
+    match g {
+        Value::Func(func) => crate::print::fmt_func(func, false, &mut f),
+        other => f.push_str(&crate::print::format(other)),
+    }
+    let r = crate::print::format(right);
+    OError::new(
+        crate::error::ErrorKind::Type,
+        format!(
+            "invalid arguments to {} [{l} {f} (valence {v}), {r}]",
+            adv.as_str()
+        ),
+    )
+}
+
 /// Applies derived verb `g adv` to `args` (one or two, or more for n-ary forms).
 pub(crate) fn apply(g: &Value, adv: Adverb, args: Vec<Value>) -> OResult<Action> {
     let mut v = valence(g);
@@ -589,6 +609,7 @@ pub(crate) fn apply(g: &Value, adv: Adverb, args: Vec<Value>) -> OResult<Action>
             let w = list::window(&l, &x)?;
             Ok(map_src(g, Source::Items(w), Post::List))
         }
+        (Adverb::EachPrior, 1, None) => Err(invalid(adv, None, g, v, &x)),
         (Adverb::EachPrior, _, l) => {
             need_list(&x)?;
             let seed = match l {
@@ -605,10 +626,7 @@ pub(crate) fn apply(g: &Value, adv: Adverb, args: Vec<Value>) -> OResult<Action>
             need_list(&l)?;
             Ok(map_src(g, Source::RightFixed(l, x), Post::List))
         }
-        _ => Err(OError::new(
-            crate::error::ErrorKind::Type,
-            format!("invalid arguments to {}", adv.as_str()),
-        )),
+        (_, _, left) => Err(invalid(adv, left.as_ref(), g, v, &x)),
     }
 }
 

@@ -299,7 +299,10 @@ fn mod_atom(x: &Value, y: &Value) -> OResult<Value> {
 pub fn bang(x: &Value, y: &Value) -> OResult<Value> {
     if x.is_list() {
         if !y.is_list() {
-            return Err(expected("list", y.type_name()));
+            return Err(crate::error::OError::new(
+                crate::error::ErrorKind::Type,
+                "invalid arguments to !",
+            ));
         }
         if x.len() != y.len() {
             return Err(length());
