@@ -415,7 +415,9 @@ impl<T> Consumer<T> {
     #[cold]
     fn empty_or_closed(&self) -> PopError {
         if self.shared.producer_gone() {
-            let head = self.shared.head.load(Ordering::Acquire);
+            // A no-op RMW reads the latest head (a load could be stale and
+            // make a ring with messages left look closed).
+            let head = self.shared.head.fetch_add(0, Ordering::AcqRel);
             if self.stamp(head) != full(head) {
                 return PopError::Closed;
             }

@@ -271,3 +271,30 @@ fn work_queue_three_consumers_exactly_once_in_claim_order() {
         "lost or duplicated"
     );
 }
+
+#[test]
+fn park_strategy_hands_off_without_losing_wakeups_for_good() {
+    use enso_ring::mpsc;
+    // Lost wake-ups would only cost the 1 ms park timeout; this checks that
+    // parking producers and consumers still deliver everything in order.
+    let messages = MESSAGES / 20;
+    let config = Config::new(64).wait(WaitStrategy::Park);
+    let (tx, mut rx) = mpsc::with_config::<u64>(config).unwrap();
+    let producers: Vec<_> = (0..2u64)
+        .map(|p| {
+            let mut tx = tx.clone();
+            thread::spawn(move || {
+                for i in 0..messages {
+                    tx.push(tag(p, i)).unwrap();
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let mut next = [0u64; 2];
+    while let Ok(v) = rx.pop() {
+        check(&mut next, v);
+    }
+    producers.into_iter().for_each(|p| p.join().unwrap());
+    assert_eq!(next, [messages; 2]);
+}
