@@ -28,7 +28,7 @@ use crate::timer::TimerAction;
 use crate::timerfd::{TIMERFD, TimerFd};
 use crate::topology::{IdlePolicy, Quanta};
 use crate::waker;
-use enso_sched::ReadyQueue;
+use enso_sched::{ReadyHandle, ReadyQueue};
 
 /// A core's private state; lives on its thread.
 pub(crate) struct Core {
@@ -116,9 +116,6 @@ impl Core {
     /// Publishes the core's counters for readers on other threads.
     pub(crate) fn publish_stats(&mut self) {
         self.sv.counters.bus_out = self.sv.bus.sent;
-        if let Some(t) = &self.sv.timers {
-            let _ = t.live();
-        }
         self.shared.cores[self.idx.get()]
             .stats
             .publish(&self.sv.counters);
@@ -243,6 +240,7 @@ impl Core {
         let id = table.id(s);
         let slot = &mut table.slots[s as usize];
         slot.queued = false;
+        slot.ready_handle = None;
         let Some(mut task) = slot.task.take() else {
             return;
         };
@@ -272,7 +270,7 @@ impl Core {
                 slot.task = Some(task);
                 if yielded && !slot.queued {
                     slot.queued = true;
-                    enqueue(ready, s, slot.priority);
+                    slot.ready_handle = enqueue(ready, s, slot.priority);
                 }
             }
             Ok(Poll::Ready(())) => self.finish(s, task),
@@ -303,6 +301,10 @@ impl Core {
     pub(crate) fn finish(&mut self, s: u32, task: BoxedTask) {
         let id = self.table.id(s);
         let slot = &mut self.table.slots[s as usize];
+        // A task killed while queued leaves the ready queue with its slot.
+        if let Some(h) = slot.ready_handle.take() {
+            let _ = self.ready.remove(h);
+        }
         slot.caps.release_all();
         self.sv.counters.mail_unread += slot.mail.len() as u64;
         slot.mail.clear();
@@ -331,7 +333,7 @@ impl Core {
                     t.started(id);
                 }
                 slot.queued = true;
-                enqueue(&mut self.ready, s, priority);
+                slot.ready_handle = enqueue(&mut self.ready, s, priority);
                 Some(id)
             }
             Err(back) => {
@@ -350,7 +352,7 @@ impl Core {
                 let slot = &mut self.table.slots[s as usize];
                 if !slot.queued && slot.task.is_some() {
                     slot.queued = true;
-                    enqueue(&mut self.ready, s, slot.priority);
+                    slot.ready_handle = enqueue(&mut self.ready, s, slot.priority);
                 }
             }
             Err(_) => self.sv.counters.stale_refused += 1,
@@ -493,10 +495,11 @@ impl Core {
 }
 
 /// Queues slot `s` at `priority`. The queue holds as many entries as the
-/// table has slots and a slot is queued at most once (its `queued` flag),
-/// so it is never full.
-fn enqueue(ready: &mut ReadyQueue<u32>, s: u32, priority: u8) {
-    let _ = ready.push(priority, s);
+/// table has slots, a slot is queued at most once (its `queued` flag) and
+/// a task that ends while queued is taken out (`finish`), so it is never
+/// full.
+fn enqueue(ready: &mut ReadyQueue<u32>, s: u32, priority: u8) -> Option<ReadyHandle> {
+    ready.push(priority, s).ok()
 }
 
 /// Drops a task, containing a panic in its `Drop`.

@@ -23,6 +23,8 @@ pub(crate) struct Slot {
     pub live: bool,
     pub priority: u8,
     pub queued: bool,
+    /// The ready-queue entry while queued.
+    pub ready_handle: Option<enso_sched::ReadyHandle>,
     pub caps: Caps,
     pub mail: VecDeque<Mail>,
     pub name: Option<u32>,
@@ -51,6 +53,7 @@ impl TaskTable {
                 live: false,
                 priority: 0,
                 queued: false,
+                ready_handle: None,
                 caps: Caps::with_capacity(4),
                 mail: VecDeque::with_capacity(mailbox),
                 name: None,
@@ -124,6 +127,7 @@ impl TaskTable {
         let slot = &mut self.slots[s as usize];
         slot.live = false;
         slot.queued = false;
+        slot.ready_handle = None;
         slot.generation = slot.generation.wrapping_add(1) & crate::ids::GEN_MASK;
         publish(cells, s, slot.generation, false);
         self.free.push(s);

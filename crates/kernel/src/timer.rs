@@ -224,6 +224,7 @@ impl Timers {
     }
 
     /// Live timers.
+    #[cfg(test)]
     pub(crate) fn live(&self) -> usize {
         self.live
     }

@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Poll;
 
 use common::*;
@@ -127,4 +129,105 @@ fn posts_to_stopped_cores_are_refused_or_counted_never_hang() {
         "closed after join"
     );
     assert!(h.sync(CoreIndex(1)).is_err());
+}
+
+/// Yields forever: always on the ready queue.
+struct Spinner;
+impl Task for Spinner {
+    type Output = ();
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        cx.yield_now();
+        Poll::Pending
+    }
+}
+
+#[test]
+fn killing_queued_tasks_frees_their_ready_queue_entries() {
+    let k = start(
+        Kernel::builder()
+            .core(CoreSpec::bsp("c0", 0).tasks().idle(IdlePolicy::Park))
+            .core(
+                CoreSpec::ap("c1", 1)
+                    .tasks()
+                    .max_tasks(4)
+                    .idle(IdlePolicy::Park),
+            ),
+    );
+    let h = k.handle().clone();
+    for _ in 0..25 {
+        let js: Vec<_> = (0..4)
+            .map(|_| h.spawn_on(CoreIndex(1), 1, Spinner).unwrap())
+            .collect();
+        for j in &js {
+            while j.task_id().is_none() {
+                std::thread::yield_now();
+            }
+        }
+        for j in &js {
+            h.kill(j.task_id().unwrap()).unwrap();
+        }
+        for j in js {
+            assert_eq!(join(j), Err(JoinError::Killed));
+        }
+    }
+    // The queue (4 entries) would be clogged by stale entries otherwise.
+    assert_eq!(join(h.spawn_on(CoreIndex(1), 9, Value(7)).unwrap()), Ok(7));
+    k.halt();
+    k.join().unwrap();
+}
+
+/// Spins inside its poll until released (keeps its core busy meanwhile).
+struct Gate(Arc<AtomicBool>, Arc<AtomicBool>);
+impl Task for Gate {
+    type Output = ();
+    fn poll(&mut self, _cx: &mut Context<'_>) -> Poll<()> {
+        self.1.store(true, Ordering::SeqCst);
+        while !self.0.load(Ordering::SeqCst) {
+            std::hint::spin_loop();
+        }
+        Poll::Ready(())
+    }
+}
+
+#[test]
+fn a_task_killed_while_queued_leaves_no_stale_ready_entry() {
+    // Two slots. A spinner is queued; while a gate holds the core, the
+    // spinner is killed and two tasks are spawned into the two freed
+    // slots. A stale entry for the killed spinner would fill the queue
+    // and the second task would never run.
+    let k = start(
+        Kernel::builder()
+            .core(CoreSpec::bsp("c0", 0).tasks().idle(IdlePolicy::Park))
+            .core(
+                CoreSpec::ap("c1", 1)
+                    .tasks()
+                    .max_tasks(2)
+                    .idle(IdlePolicy::Park),
+            ),
+    );
+    let h = k.handle().clone();
+    let s1 = h.spawn_on(CoreIndex(1), 1, Spinner).unwrap();
+    while s1.task_id().is_none() {
+        std::thread::yield_now();
+    }
+    let (open, running) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let g = h
+        .spawn_on(CoreIndex(1), 255, Gate(open.clone(), running.clone()))
+        .unwrap();
+    while !running.load(Ordering::SeqCst) {
+        std::thread::yield_now();
+    }
+    h.kill(s1.task_id().unwrap()).unwrap();
+    let s2 = h.spawn_on(CoreIndex(1), 1, Spinner).unwrap();
+    let v = h.spawn_on(CoreIndex(1), 1, Value(7)).unwrap();
+    open.store(true, Ordering::SeqCst);
+    assert_eq!(join(g), Ok(()));
+    assert_eq!(join(s1), Err(JoinError::Killed));
+    assert_eq!(join(v), Ok(7));
+    drop(s2);
+    k.halt();
+    k.join().unwrap();
 }
