@@ -423,7 +423,7 @@ fn native_over(v: Verb, x: &Value) -> OResult<Value> {
 }
 
 fn rows_of(args: &[Value]) -> OResult<Vec<Vec<Value>>> {
-    let flipped = list::flip(&Value::List(std::sync::Arc::new(args.to_vec())))?;
+    let flipped = list::flip(&Value::list(args.to_vec()))?;
     Ok((0..flipped.len())
         .map(|i| flipped.item(i).items())
         .collect())

@@ -192,6 +192,7 @@ impl Interp {
             return Outcome::Waiting;
         }
         MAX_ITEMS.with(|c| c.set(self.limits.max_items));
+        crate::value::take_too_deep();
         let mut fuel = fuel;
         match self.exec(&mut fuel, host) {
             Ok(true) => {
@@ -280,6 +281,9 @@ impl Interp {
         loop {
             if self.waiting {
                 return Ok(false);
+            }
+            if crate::value::take_too_deep() {
+                return Err(limit("nesting depth"));
             }
             if self.frames.is_empty() {
                 return Ok(true);
@@ -602,7 +606,12 @@ impl Interp {
         macro_rules! later {
             ($r:expr) => {
                 match $r {
-                    Some(v) => self.stack.push(v),
+                    Some(v) => {
+                        if crate::value::take_too_deep() {
+                            return Err(limit("nesting depth"));
+                        }
+                        self.stack.push(v)
+                    }
                     None => {
                         save!();
                         return Ok(());
@@ -749,6 +758,9 @@ impl Interp {
                         items.push(self.pop());
                     }
                     self.stack.push(Value::from_items(items));
+                    if crate::value::take_too_deep() {
+                        return Err(limit("nesting depth"));
+                    }
                 }
                 Op::Dict(k) => {
                     let keys = ck.consts[k as usize].clone();

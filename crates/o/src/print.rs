@@ -367,7 +367,7 @@ fn fmt_node_list(items: &[Node], out: &mut String) {
                         }
                     })
                     .collect();
-                fmt_value(&Value::List(std::sync::Arc::new(vals)), "", out);
+                fmt_value(&Value::list(vals), "", out);
                 return;
             }
             out.push('(');

@@ -36,7 +36,7 @@ pub enum Value {
     /// A vector of symbols.
     Syms(Arc<Vec<Sym>>),
     /// A general list.
-    List(Arc<Vec<Value>>),
+    List(Arc<Items>),
     /// A dictionary.
     Dict(Arc<Dict>),
     /// A function: verb, lambda, derived verb, projection, train or host verb.
@@ -50,6 +50,62 @@ pub struct Dict {
     pub keys: Value,
     /// The values (a list value of the same length).
     pub vals: Value,
+    depth: u32,
+}
+
+/// How deeply lists and dictionaries may nest. Every recursive algorithm
+/// over values (printing, matching, atomic verbs, dropping) is bounded by
+/// this, so no value can overflow the Rust stack; building a deeper value
+/// is a `limit` error.
+pub const MAX_VALUE_DEPTH: u32 = 1000;
+
+thread_local! {
+    static TOO_DEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True (once) if a value deeper than [`MAX_VALUE_DEPTH`] was built on this
+/// thread since the last call.
+pub fn take_too_deep() -> bool {
+    TOO_DEEP.with(|c| c.replace(false))
+}
+
+fn note_depth(d: u32) -> u32 {
+    if d > MAX_VALUE_DEPTH {
+        TOO_DEEP.with(|c| c.set(true));
+    }
+    d
+}
+
+/// The items of a general list, with the list's nesting depth.
+#[derive(Clone, Debug, Default)]
+pub struct Items {
+    v: Vec<Value>,
+    depth: u32,
+}
+
+impl Items {
+    /// Wraps items, computing the nesting depth.
+    pub fn new(v: Vec<Value>) -> Items {
+        let depth = note_depth(1 + v.iter().map(Value::depth).max().unwrap_or(0));
+        Items { v, depth }
+    }
+    /// The items as a vector, consuming the list.
+    pub fn into_vec(self) -> Vec<Value> {
+        self.v
+    }
+}
+
+impl std::ops::Deref for Items {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.v
+    }
+}
+
+impl std::ops::DerefMut for Items {
+    fn deref_mut(&mut self) -> &mut Vec<Value> {
+        &mut self.v
+    }
 }
 
 /// The primitive verbs.
@@ -226,11 +282,25 @@ impl Value {
     }
     /// A dictionary from keys and values (caller ensures equal lengths).
     pub fn dict(keys: Value, vals: Value) -> Value {
-        Value::Dict(Arc::new(Dict { keys, vals }))
+        let depth = note_depth(1 + keys.depth().max(vals.depth()));
+        Value::Dict(Arc::new(Dict { keys, vals, depth }))
+    }
+    /// A general list of exactly these items (no conversion to a vector).
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Arc::new(Items::new(items)))
+    }
+    /// Nesting depth: 0 for atoms, 1 for vectors, more for nested lists.
+    pub fn depth(&self) -> u32 {
+        match self {
+            Value::List(v) => v.depth,
+            Value::Dict(d) => d.depth,
+            Value::Ints(_) | Value::Floats(_) | Value::Chars(_) | Value::Syms(_) => 1,
+            _ => 0,
+        }
     }
     /// The empty general list.
     pub fn empty() -> Value {
-        Value::List(Arc::new(Vec::new()))
+        Value::List(Arc::new(Items::default()))
     }
     /// A boolean as an int.
     pub fn bool(b: bool) -> Value {
@@ -250,7 +320,7 @@ impl Value {
                 Value::Float(_) => nf += 1,
                 Value::Char(_) => nc += 1,
                 Value::Sym(_) => ns += 1,
-                _ => return Value::List(Arc::new(items)),
+                _ => return Value::list(items),
             }
         }
         let n = items.len();
@@ -289,7 +359,7 @@ impl Value {
                     .collect(),
             )
         } else {
-            Value::List(Arc::new(items))
+            Value::list(items)
         }
     }
 
@@ -349,7 +419,7 @@ impl Value {
             Value::Floats(v) => v.iter().map(|&x| Value::Float(x)).collect(),
             Value::Chars(v) => v.iter().map(|&x| Value::Char(x)).collect(),
             Value::Syms(v) => v.iter().map(|x| Value::Sym(x.clone())).collect(),
-            Value::List(v) => v.as_ref().clone(),
+            Value::List(v) => v.to_vec(),
             Value::Dict(d) => d.vals.items(),
             _ => vec![self.clone()],
         }

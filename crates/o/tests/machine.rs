@@ -202,3 +202,23 @@ fn interpreter_is_send() {
         .expect("join");
     assert_eq!(r.as_deref(), Ok("144"));
 }
+
+#[test]
+fn deep_values_are_a_limit_error_not_an_overflow() {
+    // Values nest at most MAX_VALUE_DEPTH deep, so printing, matching and
+    // dropping them fit a default 2 MiB thread stack even in debug builds.
+    let r = std::thread::spawn(|| {
+        let mut o = Interp::new();
+        let a = o.eval("a:{,x}/[100000;1];1").map_err(|e| e.kind());
+        let b = o.eval("{(,`a)!,x}/[100000;1]").map_err(|e| e.kind());
+        let c = o
+            .eval("a:{,x}/[998;1];(#$a;a~a;#-a)")
+            .map(|v| v.to_string());
+        (a, b, c)
+    })
+    .join()
+    .expect("no overflow");
+    assert_eq!(r.0, Err(ErrorKind::Limit));
+    assert_eq!(r.1, Err(ErrorKind::Limit));
+    assert_eq!(r.2.as_deref(), Ok("1 1 1"));
+}

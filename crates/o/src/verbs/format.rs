@@ -12,7 +12,7 @@ pub fn string(x: &Value) -> OResult<Value> {
             for i in 0..x.len() {
                 out.push(string(&x.item(i))?);
             }
-            Ok(Value::List(std::sync::Arc::new(out)))
+            Ok(Value::list(out))
         }
         Value::Sym(s) => Ok(Value::str(s)),
         _ => Ok(Value::str(&crate::print::format(x))),
@@ -74,7 +74,7 @@ pub fn dollar(x: &Value, y: &Value) -> OResult<Value> {
         for i in 0..y.len() {
             out.push(dollar(x, &y.item(i))?);
         }
-        return Ok(Value::List(std::sync::Arc::new(out)));
+        return Ok(Value::list(out));
     }
     if let Value::Char(_) = y {
         return Ok(y.clone());

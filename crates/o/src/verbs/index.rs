@@ -175,7 +175,11 @@ fn set_item(d: Value, i: &Value, v: Value) -> OResult<Value> {
                 }
                 (Value::List(mut a), x) => {
                     Arc::make_mut(&mut a)[k] = x;
-                    Value::from_items(Arc::try_unwrap(a).unwrap_or_else(|a| (*a).clone()))
+                    Value::from_items(
+                        Arc::try_unwrap(a)
+                            .unwrap_or_else(|a| (*a).clone())
+                            .into_vec(),
+                    )
                 }
                 (d, x) => {
                     let mut items = d.items();

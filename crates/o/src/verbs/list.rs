@@ -522,7 +522,7 @@ pub fn cut(x: &Value, y: &Value) -> OResult<Value> {
         }
         out.push(if a < b { y.slice(a, b) } else { y.empty_like() });
     }
-    Ok(Value::List(std::sync::Arc::new(out)))
+    Ok(Value::list(out))
 }
 
 /// Dyadic `?`: find (list left), roll or deal (atom left), reverse lookup (dict).
@@ -666,7 +666,7 @@ pub fn unpack(x: &Value, y: &Value) -> OResult<Value> {
             }
         }
         out.push(Value::chars(cur));
-        return Ok(Value::List(std::sync::Arc::new(out)));
+        return Ok(Value::list(out));
     }
     if !x.is_list() {
         return Err(expected("list", x.type_name()));
