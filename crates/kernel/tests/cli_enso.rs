@@ -141,6 +141,16 @@ fn default_run_without_a_terminal_runs_the_demo_and_halts() {
         "no stats:\n{s}"
     );
     assert!(s.contains("o) cores[]"), "no cores:\n{s}");
+    // The subscribers received quotes: `vwap.0  bsp  <count> ...`.
+    for m in ["feed.quotes", "vwap.0", "vwap.1"] {
+        let row = s.lines().find(|l| l.starts_with(m)).expect("a row");
+        let count: u64 = row
+            .split_whitespace()
+            .nth(2)
+            .and_then(|c| c.parse().ok())
+            .expect("a count");
+        assert!(count > 0, "{m} counted nothing:\n{s}");
+    }
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! O tasks: an O interpreter run as a kernel task, under fuel.
 //!
 //! Each poll runs the interpreter for at most `fuel` reductions (the shell's
-//! setting, 10 000 by default). If the program is not done the task yields:
+//! setting, 2 000 by default). If the program is not done the task yields:
 //! it goes to the back of its priority level, so a runaway loop delays the
 //! other tasks of its core by one slice at most. A system verb that must
 //! wait (`rcv` on an empty mailbox, `sub` on an empty ring, `pub` on a full

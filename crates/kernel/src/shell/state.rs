@@ -140,7 +140,7 @@ impl std::fmt::Debug for Shell {
 }
 
 /// Reductions an O task runs before it is preempted, by default.
-pub const DEFAULT_FUEL: u64 = 10_000;
+pub const DEFAULT_FUEL: u64 = 2_000;
 
 impl Shell {
     /// A shell whose tasks report to `events`.
