@@ -16,12 +16,12 @@ fn row(cells: Vec<(&str, Value)>) -> Value {
     let (k, v): (Vec<_>, Vec<_>) = cells.into_iter().unzip();
     Value::dict(
         Value::syms(k.into_iter().map(Arc::from).collect()),
-        Value::List(Arc::new(v)),
+        Value::list(v),
     )
 }
 
 fn table(rows: Vec<Value>) -> Value {
-    Value::List(Arc::new(rows))
+    Value::list(rows)
 }
 
 fn s(x: &str) -> Value {
