@@ -162,6 +162,8 @@ impl<T> Drop for Region<T> {
 
 /// A power-of-two window of a region: the slots of one ring.
 pub(crate) struct SlotRange<T> {
+    /// Keeps the allocation alive; `base` points into it.
+    #[allow(dead_code)]
     region: Arc<Region<T>>,
     base: NonNull<Slot<T>>,
     mask: usize,
@@ -215,9 +217,39 @@ impl<T> SlotRange<T> {
         unsafe { &*self.base.as_ptr().add(pos & self.mask) }
     }
 
-    /// Keeps the region referenced (for drivers that cache `base`).
-    #[allow(dead_code)]
-    pub(crate) fn region(&self) -> &Arc<Region<T>> {
-        &self.region
+    /// A copyable view of the slots, for ring ends that keep the range
+    /// alive (through their `Arc`) and want one less pointer hop per access.
+    pub(crate) fn view(&self) -> SlotView<T> {
+        SlotView {
+            base: self.base,
+            mask: self.mask,
+        }
+    }
+}
+
+/// Base pointer and mask of a [`SlotRange`], cached by a ring end.
+pub(crate) struct SlotView<T> {
+    base: NonNull<Slot<T>>,
+    mask: usize,
+}
+
+impl<T> Clone for SlotView<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for SlotView<T> {}
+
+impl<T> SlotView<T> {
+    /// The slot of position `pos`.
+    ///
+    /// # Safety
+    /// The range this view came from is still alive.
+    #[inline(always)]
+    pub(crate) unsafe fn slot<'a>(self, pos: usize) -> &'a Slot<T> {
+        // SAFETY: `pos & mask` is inside the window; the range (and so the
+        // region) is alive by the caller's contract.
+        unsafe { &*self.base.as_ptr().add(pos & self.mask) }
     }
 }

@@ -59,7 +59,7 @@
 
 use crate::config::{Backpressure, Config, Policy, WaitStrategy, check_capacity};
 use crate::error::{ChunkError, PopError, PushError, RingError};
-use crate::slots::{Slot, SlotRange, full};
+use crate::slots::{Slot, SlotRange, SlotView, full};
 use crate::sync::{Arc, AtomicUsize, Doorbell, Ordering};
 use crate::wait::Waiter;
 use crossbeam_utils::CachePadded;
@@ -123,6 +123,7 @@ pub(crate) fn from_range<T: Send>(
         });
     }
     let capacity = slots.capacity();
+    let view = slots.view();
     let shared = Arc::new(Shared {
         slots,
         head: CachePadded::new(AtomicUsize::new(0)),
@@ -135,16 +136,24 @@ pub(crate) fn from_range<T: Send>(
         head_cache: 0,
         capacity,
         policy,
+        slots: view,
         _not_sync: PhantomData,
     };
     let consumer = Consumer {
         shared,
         head: 0,
         policy,
+        slots: view,
         _not_sync: PhantomData,
     };
     Ok((producer, consumer))
 }
+
+// SAFETY: the cached slot view points into the region the `Arc` keeps
+// alive; moving the end to another thread moves `T`s, fine for `T: Send`.
+unsafe impl<T: Send> Send for Producer<T> {}
+// SAFETY: as for `Producer`.
+unsafe impl<T: Send> Send for Consumer<T> {}
 
 /// The writing end. `Send`, not `Clone`.
 pub struct Producer<T> {
@@ -155,6 +164,8 @@ pub struct Producer<T> {
     head_cache: usize,
     capacity: usize,
     policy: Policy,
+    /// `shared.slots`, cached; valid while `shared` is held.
+    slots: SlotView<T>,
     _not_sync: PhantomData<Cell<()>>,
 }
 
@@ -178,6 +189,13 @@ impl<T> Producer<T> {
         self.shared.closed.load(Ordering::Relaxed) & CONSUMER_GONE != 0
     }
 
+    /// The slot of position `pos`.
+    #[inline(always)]
+    fn slot(&self, pos: usize) -> &Slot<T> {
+        // SAFETY: `self.shared` keeps the range alive.
+        unsafe { self.slots.slot(pos) }
+    }
+
     /// Free slots, refreshing the consumer's cursor if fewer than `want`.
     #[inline(always)]
     fn free_slots(&mut self, want: usize) -> usize {
@@ -198,7 +216,7 @@ impl<T> Producer<T> {
         if self.free_slots(1) == 0 {
             return Err(PushError::Full(value));
         }
-        let slot = self.shared.slots.slot(self.tail);
+        let slot = self.slot(self.tail);
         // SAFETY: the slot is free: the consumer published a head beyond
         // its previous lap (Acquire above), and only this producer writes.
         unsafe { slot.write(value) };
@@ -316,7 +334,7 @@ impl<T> WriteChunk<'_, T> {
         let pos = self.producer.tail.wrapping_add(self.written);
         // SAFETY: `pos` is within the claimed free run (checked by
         // `write_chunk`), unpublished, so only this producer touches it.
-        unsafe { self.producer.shared.slots.slot(pos).write(value) };
+        unsafe { self.producer.slot(pos).write(value) };
         self.written += 1;
         Ok(())
     }
@@ -336,7 +354,7 @@ impl<T> WriteChunk<'_, T> {
         let producer = &mut *self.producer;
         for i in 0..n {
             let pos = producer.tail.wrapping_add(i);
-            let slot: &Slot<T> = producer.shared.slots.slot(pos);
+            let slot: &Slot<T> = producer.slot(pos);
             slot.stamp.store(full(pos), Ordering::Release);
         }
         producer.tail = producer.tail.wrapping_add(n);
@@ -350,7 +368,7 @@ impl<T> Drop for WriteChunk<'_, T> {
         for i in 0..self.written {
             let pos = self.producer.tail.wrapping_add(i);
             // SAFETY: written by `push`, never published.
-            unsafe { self.producer.shared.slots.slot(pos).drop_value() };
+            unsafe { self.producer.slot(pos).drop_value() };
         }
     }
 }
@@ -361,6 +379,8 @@ pub struct Consumer<T> {
     /// Next position to read.
     head: usize,
     policy: Policy,
+    /// `shared.slots`, cached; valid while `shared` is held.
+    slots: SlotView<T>,
     _not_sync: PhantomData<Cell<()>>,
 }
 
@@ -383,11 +403,18 @@ impl<T> Consumer<T> {
         self.shared.closed.load(Ordering::Acquire) & PRODUCER_GONE != 0
     }
 
+    /// The slot of position `pos`.
+    #[inline(always)]
+    fn slot(&self, pos: usize) -> &Slot<T> {
+        // SAFETY: `self.shared` keeps the range alive.
+        unsafe { self.slots.slot(pos) }
+    }
+
     /// Whether the slot at `head + offset` holds its message.
     #[inline(always)]
     fn is_full(&self, offset: usize) -> bool {
         let pos = self.head.wrapping_add(offset);
-        self.shared.slots.slot(pos).stamp.load(Ordering::Acquire) == full(pos)
+        self.slot(pos).stamp.load(Ordering::Acquire) == full(pos)
     }
 
     /// `Closed` if the producer is gone and nothing is left, else `Empty`.
@@ -406,7 +433,7 @@ impl<T> Consumer<T> {
         if !self.is_full(0) {
             return Err(self.empty_or_closed());
         }
-        let slot = self.shared.slots.slot(self.head);
+        let slot = self.slot(self.head);
         // SAFETY: stamped full(head) (Acquire): initialised, and the
         // producer will not touch it until `Shared::head` passes it.
         let value = unsafe { slot.take() };
@@ -507,12 +534,16 @@ impl<T> ReadChunk<'_, T> {
         let pos = self.consumer.head.wrapping_add(i);
         // SAFETY: within the ready run (stamped full, Acquire in `ready`),
         // not released, so the producer cannot overwrite it.
-        Some(unsafe { self.consumer.shared.slots.slot(pos).get() })
+        Some(unsafe { self.consumer.slot(pos).get() })
     }
 
     /// The messages of the run in order, in place.
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
-        (0..self.len).filter_map(move |i| self.get(i))
+        let head = self.consumer.head;
+        (0..self.len).map(move |i| {
+            // SAFETY: as in `get`: `i < len`, within the ready run.
+            unsafe { self.consumer.slot(head.wrapping_add(i)).get() }
+        })
     }
 
     /// Consumes the run: drops the messages and frees their slots.
@@ -536,7 +567,7 @@ impl<T> Drop for ReadChunk<'_, T> {
             for i in 0..self.len {
                 let pos = self.consumer.head.wrapping_add(i);
                 // SAFETY: ready and unreleased; dropped once, then released.
-                unsafe { self.consumer.shared.slots.slot(pos).drop_value() };
+                unsafe { self.consumer.slot(pos).drop_value() };
             }
         }
         self.consumer.advance(self.len);
