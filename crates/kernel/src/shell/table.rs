@@ -275,7 +275,7 @@ fn format_table(keys: &[String], rows: &[Vec<Value>]) -> String {
 /// ```
 /// use enso_o::Interp;
 /// let t = Interp::new().eval("(`a`bb!1 2;`a`bb!30 4)").unwrap();
-/// assert_eq!(enso::shell::table::show(&t), "a   bb\n--  --\n 1   2\n30   4");
+/// assert_eq!(enso::shell::table::show(&t), " a  bb\n--  --\n 1   2\n30   4");
 /// ```
 pub fn show(v: &Value) -> String {
     match columns(v) {
