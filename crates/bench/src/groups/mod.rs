@@ -13,6 +13,7 @@ pub mod mpsc;
 pub mod pingpong;
 pub mod sched;
 pub mod spsc;
+pub mod work;
 
 use crate::model::Group;
 
@@ -22,6 +23,7 @@ pub const REGISTRY: &[fn() -> Vec<Group>] = &[
     pingpong::groups,
     broadcast::groups,
     mpsc::groups,
+    work::groups,
     sched::groups,
 ];
 

@@ -124,6 +124,29 @@ pub fn summing_handler(
     }
 }
 
+/// A handler for one of `workers` handlers that split the events by
+/// sequence (the disruptor's documented way to share work): it sums the
+/// values of the sequences `s` with `s % workers == index` and leaves the
+/// sum in `sink` at the last sequence of the run.
+pub fn splitting_handler(
+    index: Sequence,
+    workers: Sequence,
+    last: Sequence,
+    sink: Arc<Sink>,
+) -> impl FnMut(&Slot, Sequence, bool) + Send + 'static {
+    let mut sum = 0u64;
+    move |slot: &Slot, sequence: Sequence, _end_of_batch: bool| {
+        if sequence % workers == index {
+            sum = sum.wrapping_add(slot.0);
+        }
+        if sequence == last {
+            sink.checksum.store(sum, Ordering::Relaxed);
+            // Release: the checksum is visible to whoever sees `finished`.
+            sink.finished.store(1, Ordering::Release);
+        }
+    }
+}
+
 /// The last sequence of a run of `items` events (sequences start at 0).
 pub fn last_sequence(run: &str, items: u64) -> Result<Sequence, BenchError> {
     items

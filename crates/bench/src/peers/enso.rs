@@ -1,7 +1,7 @@
 //! enso-ring: the rings under test. Each driver gets the same adapter as
 //! its peers, so it runs in the very same workload code.
 
-use enso_ring::{broadcast, mpsc, spsc};
+use enso_ring::{broadcast, mpsc, spsc, work};
 
 use super::{BatchQueue, Queue, setup_error};
 use crate::harness::BenchError;
@@ -106,6 +106,29 @@ impl BatchQueue for EnsoMpsc {
             }
             Err(_) => 0,
         }
+    }
+}
+
+/// `enso_ring::work`, the SPMC work queue, default configuration;
+/// consumers are clones and each message goes to exactly one of them.
+pub struct EnsoWork;
+
+impl Queue for EnsoWork {
+    type Tx = work::Producer<u64>;
+    type Rx = work::Consumer<u64>;
+
+    fn channel(run: &str, capacity: usize) -> Result<(Self::Tx, Self::Rx), BenchError> {
+        work::channel(capacity).map_err(|e| setup_error(run, e))
+    }
+
+    #[inline(always)]
+    fn try_send(tx: &mut Self::Tx, value: u64) -> bool {
+        tx.try_push(value).is_ok()
+    }
+
+    #[inline(always)]
+    fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
+        rx.try_pop().ok()
     }
 }
 
