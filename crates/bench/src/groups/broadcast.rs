@@ -35,7 +35,7 @@ fn notes() -> Vec<String> {
 fn one_at_a_time() -> Group {
     Group {
         name: "broadcast",
-        title: "broadcast, 1 producer -> 2 subscribers, u64, capacity 4096, one item at a time",
+        title: "broadcast, 1 producer -> 2 subscribers (3 threads on 2 cores: oversubscribed), u64, capacity 4096, one item at a time",
         unit: UNIT,
         items: Items {
             full: 10_000_000,
@@ -73,7 +73,7 @@ fn batched() -> Group {
     notes.push("only rings with a broadcast batch API have a row here".to_string());
     Group {
         name: "broadcast-batch",
-        title: "broadcast, 1 producer -> 2 subscribers, u64, capacity 4096, batches of 64",
+        title: "broadcast, 1 producer -> 2 subscribers (3 threads on 2 cores: oversubscribed), u64, capacity 4096, batches of 64",
         unit: UNIT,
         items: Items {
             full: 20_000_000,

@@ -29,7 +29,7 @@ pub fn groups() -> Vec<Group> {
 fn one_at_a_time() -> Group {
     Group {
         name: "mpsc",
-        title: "MPSC throughput, 2 producers -> 1 consumer, u64, capacity 4096",
+        title: "MPSC throughput, 2 producers -> 1 consumer (3 threads on 2 cores: oversubscribed), u64, capacity 4096",
         unit: Unit::MillionsPerSec("msg"),
         items: Items {
             full: 10_000_000,
@@ -80,7 +80,7 @@ fn one_at_a_time() -> Group {
 fn batched() -> Group {
     Group {
         name: "mpsc-batch",
-        title: "MPSC throughput, 2 producers -> 1 consumer, u64, capacity 4096, batches of 64",
+        title: "MPSC throughput, 2 producers -> 1 consumer (3 threads on 2 cores: oversubscribed), u64, capacity 4096, batches of 64",
         unit: Unit::MillionsPerSec("msg"),
         items: Items {
             full: 20_000_000,

@@ -24,7 +24,7 @@ const CONSUMERS: u64 = 2;
 pub fn groups() -> Vec<Group> {
     vec![Group {
         name: "spmc-work",
-        title: "SPMC work queue, 1 producer -> 2 consumers (each item to one), u64, capacity 4096",
+        title: "SPMC work queue, 1 producer -> 2 consumers, each item to one (3 threads on 2 cores: oversubscribed), u64, capacity 4096",
         unit: Unit::MillionsPerSec("msg"),
         items: Items {
             full: 10_000_000,
