@@ -177,6 +177,11 @@ impl Interp {
         Ok(())
     }
 
+    /// Discards the loaded or suspended program (globals are kept).
+    pub fn abort(&mut self) {
+        self.reset();
+    }
+
     fn reset(&mut self) {
         self.frames.clear();
         self.stack.clear();
