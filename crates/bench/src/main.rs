@@ -5,8 +5,10 @@
 //! `--runs N` sets the measured runs per row; `--quick` shortens them.
 //!
 //! Layout: [`groups`] registers the workloads (one module per group),
-//! [`peers`] adapts each queue to one interface, [`harness`] pins and times
-//! a team of threads, [`measure`] repeats runs, [`results`] and [`stats`]
+//! [`peers`] adapts each queue to one interface, [`wait`] is how every row
+//! of a group waits, [`harness`] times a team of threads that [`pin`] puts
+//! on their cores, [`model`] says what groups and rows are, [`measure`]
+//! repeats runs, [`results`] and [`stats`]
 //! turn them into medians and ratios, [`report`] prints them with the
 //! [`machine`] they ran on.
 
