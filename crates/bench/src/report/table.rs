@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::figure;
 use crate::machine::Machine;
+use crate::model::Kind;
 use crate::results::{GroupResult, RowResult};
 
 /// How the figures were taken, for the header.
@@ -83,8 +84,11 @@ fn render_group(out: &mut String, result: &GroupResult, width: usize) {
                 v.best_peer, v.enso_speedup
             );
         }
+        None if result.rows.iter().any(|r| r.kind == Kind::Enso) => {
+            let _ = writeln!(out, "  => no ratio: the enso row or every peer row failed");
+        }
         None => {
-            let _ = writeln!(out, "  => no enso row measured in this group yet");
+            let _ = writeln!(out, "  => no enso row in this group yet");
         }
     }
     for note in &group.notes {
