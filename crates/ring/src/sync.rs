@@ -12,15 +12,19 @@
 //! condition and only then waits; a notifier publishes its change, fences,
 //! and if `sleepers` is non-zero takes the lock and wakes everyone. The lock
 //! closes the window between the sleeper's re-check and its wait. A timeout
-//! bounds the sleep in any case. Under loom a doorbell is a `yield_now`.
+//! bounds the sleep in any case. Under loom the same code runs on loom's
+//! mutex and condition variable, whose timed wait never times out, so a lost
+//! wake-up shows up as a deadlock in the models.
 
 #[cfg(not(loom))]
 mod imp {
     pub(crate) use std::sync::Arc;
     pub(crate) use std::sync::atomic::{AtomicUsize, Ordering, fence};
-    use std::sync::{Condvar, Mutex};
+    pub(crate) use std::sync::{Condvar, Mutex};
     pub(crate) use std::thread::yield_now;
-    use std::time::Duration;
+
+    /// Spins, then yields, before a `Park` waiter sleeps.
+    pub(crate) const PARK_AFTER: (u32, u32) = (64, 256);
 
     /// A cell whose accesses go through closures (loom-compatible API).
     #[derive(Debug)]
@@ -91,41 +95,6 @@ mod imp {
             unsafe { std::ptr::write_volatile(self.0.get(), value) }
         }
     }
-
-    /// Where parked waiters sleep until a notifier rings (see module doc).
-    #[derive(Debug, Default)]
-    pub(crate) struct Doorbell {
-        sleepers: AtomicUsize,
-        lock: Mutex<()>,
-        cond: Condvar,
-    }
-
-    impl Doorbell {
-        /// Sleeps at most `timeout`, unless `ready()` holds after registering.
-        pub(crate) fn sleep_unless(&self, ready: impl Fn() -> bool, timeout: Duration) {
-            self.sleepers.fetch_add(1, Ordering::SeqCst);
-            // Order the registration before the re-check (pairs with notify).
-            fence(Ordering::SeqCst);
-            let guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-            if !ready() {
-                let _ = self.cond.wait_timeout(guard, timeout);
-            } else {
-                drop(guard);
-            }
-            self.sleepers.fetch_sub(1, Ordering::SeqCst);
-        }
-
-        /// Wakes every sleeper; costs one fence when nobody sleeps.
-        #[inline]
-        pub(crate) fn notify(&self) {
-            // Order the caller's publication before reading `sleepers`.
-            fence(Ordering::SeqCst);
-            if self.sleepers.load(Ordering::Relaxed) != 0 {
-                drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
-                self.cond.notify_all();
-            }
-        }
-    }
 }
 
 #[cfg(loom)]
@@ -134,8 +103,13 @@ mod imp {
     pub(crate) use loom::sync::Arc;
     #[allow(unused_imports)]
     pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering, fence};
+    pub(crate) use loom::sync::{Condvar, Mutex};
     pub(crate) use loom::thread::yield_now;
-    use std::time::Duration;
+
+    /// Under loom a `Park` waiter sleeps almost at once, so that the model
+    /// checks the doorbell protocol (a lost wake-up is a loom deadlock:
+    /// loom's `wait_timeout` never times out).
+    pub(crate) const PARK_AFTER: (u32, u32) = (1, 2);
 
     /// Under loom a spin is a yield, so the model can schedule the other side.
     pub(crate) fn spin_loop() {
@@ -194,22 +168,41 @@ mod imp {
             }
         }
     }
-
-    /// Under loom, sleeping is yielding (see module doc).
-    #[derive(Debug, Default)]
-    pub(crate) struct Doorbell;
-
-    impl Doorbell {
-        /// Yields instead of sleeping.
-        pub(crate) fn sleep_unless(&self, ready: impl Fn() -> bool, _timeout: Duration) {
-            if !ready() {
-                loom::thread::yield_now();
-            }
-        }
-
-        /// Nothing to wake under loom.
-        pub(crate) fn notify(&self) {}
-    }
 }
 
 pub(crate) use imp::*;
+
+/// Where parked waiters sleep until a notifier rings (see module doc).
+#[derive(Debug, Default)]
+pub(crate) struct Doorbell {
+    sleepers: AtomicUsize,
+    lock: Mutex<()>,
+    cond: Condvar,
+}
+
+impl Doorbell {
+    /// Sleeps at most `timeout`, unless `ready()` holds after registering.
+    pub(crate) fn sleep_unless(&self, ready: impl Fn() -> bool, timeout: std::time::Duration) {
+        self.sleepers.fetch_add(1, Ordering::SeqCst);
+        // Order the registration before the re-check (pairs with notify).
+        fence(Ordering::SeqCst);
+        let guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        if !ready() {
+            drop(self.cond.wait_timeout(guard, timeout));
+        } else {
+            drop(guard);
+        }
+        self.sleepers.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Wakes every sleeper; costs one fence when nobody sleeps.
+    #[inline]
+    pub(crate) fn notify(&self) {
+        // Order the caller's publication before reading `sleepers`.
+        fence(Ordering::SeqCst);
+        if self.sleepers.load(Ordering::Relaxed) != 0 {
+            drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
+            self.cond.notify_all();
+        }
+    }
+}

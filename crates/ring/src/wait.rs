@@ -3,13 +3,13 @@
 //! [`Waiter::wait`] in between.
 
 use crate::config::WaitStrategy;
-use crate::sync::{Doorbell, spin_loop, yield_now};
+use crate::sync::{Doorbell, PARK_AFTER, spin_loop, yield_now};
 use std::time::Duration;
 
 /// Attempts spent spinning before yielding (SpinThenYield and Park).
-const SPIN_STEPS: u32 = 64;
-/// Attempts spent yielding before sleeping (Park).
-const YIELD_STEPS: u32 = 256;
+const SPIN_STEPS: u32 = PARK_AFTER.0;
+/// Attempts spent spinning or yielding before sleeping (Park).
+const YIELD_STEPS: u32 = PARK_AFTER.1;
 /// Longest sleep on a doorbell; bounds the cost of any missed wake-up.
 const PARK_TIMEOUT: Duration = Duration::from_millis(1);
 

@@ -418,3 +418,24 @@ fn sector_rings_share_a_region_across_threads() {
         assert_eq!(b_rx.pop(), Err(PopError::Closed));
     });
 }
+
+/// The doorbell of the `Park` strategy: under loom a parked waiter is only
+/// woken by a notify (loom's timed wait never times out), so a lost wake-up
+/// would deadlock the model.
+#[test]
+fn park_doorbell_never_loses_a_wakeup() {
+    model(|| {
+        let config = Config::new(1).wait(WaitStrategy::Park);
+        let (mut tx, mut rx) = spsc::with_config::<u32>(config).unwrap();
+        let producer = thread::spawn(move || {
+            for i in 0..2 {
+                tx.push(i).unwrap();
+            }
+        });
+        for i in 0..2 {
+            assert_eq!(rx.pop(), Ok(i));
+        }
+        assert_eq!(rx.pop(), Err(PopError::Closed));
+        producer.join().unwrap();
+    });
+}
