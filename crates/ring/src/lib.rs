@@ -15,6 +15,9 @@
 //! | [`work`] | 1 | many (`Clone`) | each message to exactly one reader |
 //! | [`priority`] | many | 1 | N levels; [`priority::Select`] takes the highest non-empty |
 //!
+//! [`stream`] adds allocation-free combinators (`map`, `filter`, `batch`,
+//! `fold_ready`) over any ring end that yields owned messages.
+//!
 //! [`sector::Sector`] carves one cache-aligned allocation into several rings
 //! by proportion, so the rings of one core share one allocation made at boot.
 //!
@@ -104,6 +107,7 @@ pub mod mpsc;
 pub mod priority;
 pub mod sector;
 pub mod spsc;
+pub mod stream;
 pub mod work;
 
 mod slots;

@@ -428,16 +428,16 @@ impl<T> Consumer<T> {
     /// Skips holes at `head`; then whether `head + offset` is full.
     #[inline(always)]
     fn is_full(&mut self, offset: usize) -> bool {
-        loop {
-            let stamp = self.stamp(0);
-            if stamp != hole(self.head) {
-                break;
-            }
+        let mut stamp = self.stamp(0);
+        while stamp == hole(self.head) {
             self.free_slot(self.head);
             self.head = self.head.wrapping_add(1);
+            stamp = self.stamp(0);
         }
-        let pos = self.head.wrapping_add(offset);
-        self.stamp(offset) == full(pos)
+        if offset != 0 {
+            stamp = self.stamp(offset);
+        }
+        stamp == full(self.head.wrapping_add(offset))
     }
 
     fn stamp(&self, offset: usize) -> usize {

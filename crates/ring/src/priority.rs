@@ -1,6 +1,7 @@
 //! Priority select over N rings: [`Select`] takes from the highest-priority
 //! non-empty ring (level 0 is the highest). It works over any ring end that
-//! implements [`Source`] (`spsc`, `mpsc` and `work` consumers);
+//! implements [`Source`] (`spsc`, `mpsc` and `work` consumers, broadcast
+//! subscribers of `Clone` values, and any [`stream`](crate::stream) built on them);
 //! [`channel`] builds N MPSC levels with a cloneable [`Producer`].
 //!
 //! # Protocol
@@ -25,43 +26,12 @@
 
 use crate::config::{Config, WaitStrategy};
 use crate::error::{PopError, RingError};
+use crate::mpsc;
 use crate::sync::Doorbell;
 use crate::wait::Waiter;
-use crate::{mpsc, spsc, work};
 use std::fmt;
 
-/// A ring end that `Select` can take from.
-pub trait Source {
-    /// What the ring carries.
-    type Item;
-
-    /// Takes one message without waiting.
-    fn try_pop(&mut self) -> Result<Self::Item, PopError>;
-}
-
-impl<T> Source for spsc::Consumer<T> {
-    type Item = T;
-
-    fn try_pop(&mut self) -> Result<T, PopError> {
-        spsc::Consumer::try_pop(self)
-    }
-}
-
-impl<T> Source for mpsc::Consumer<T> {
-    type Item = T;
-
-    fn try_pop(&mut self) -> Result<T, PopError> {
-        mpsc::Consumer::try_pop(self)
-    }
-}
-
-impl<T> Source for work::Consumer<T> {
-    type Item = T;
-
-    fn try_pop(&mut self) -> Result<T, PopError> {
-        work::Consumer::try_pop(self)
-    }
-}
+pub use crate::stream::Source;
 
 /// Takes from the highest-priority non-empty level.
 pub struct Select<S> {
