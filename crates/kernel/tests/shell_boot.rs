@@ -74,6 +74,27 @@ fn boot_scripts() {
     assert_eq!(l, 2);
     assert!(m.contains("tasks reactor"), "{m}");
 
+    // Topics and sectors (broadcast rings; a sector splits one region).
+    let p = evaluate(
+        "t.o",
+        "topic[`n;64;`overwrite]\nsector[`s;1000;`a`b;1 3;`fail]",
+        &[0],
+    )
+    .expect("evaluates");
+    let caps: Vec<usize> = p.topics.iter().map(|t| t.capacity).collect();
+    assert_eq!(caps, [64, 128, 512]);
+    assert_eq!(p.topics[2].sector, Some(("s".into(), 1)));
+    let (l, c, m) = err_at("topic[`n;8]\n ring[`n;8]");
+    assert_eq!((l, c), (2, 2), "{m}");
+    assert!(m.contains("declared twice"), "{m}");
+    let (l, _, m) = err_at("\nsector[`s;1024;`a`b;1 2 3]");
+    assert_eq!(l, 2);
+    assert!(m.contains("2 topics but 3 proportions"), "{m}");
+    let (_, _, m) = err_at("sector[`s;1024;`a;1;`overwrite]");
+    assert!(m.contains("`block or `fail"), "{m}");
+    let (_, _, m) = err_at("topic[`t;10]");
+    assert!(m.contains("not a power of two"), "{m}");
+
     // The default script adapts to the CPUs.
     for (cpus, cores) in [
         (vec![0], 1),

@@ -2,8 +2,8 @@
 //!
 //! [`evaluate`] runs the script one top-level statement at a time in an O
 //! interpreter whose only system verbs are declarations (`core`, `quanta`,
-//! `idle`, `slots`, `ring`, `counter`, `task`, `writes`, `reads`, `timer`,
-//! `pin`, `share`, `fuel`, `mailbox`); plain O (names, lambdas,
+//! `idle`, `slots`, `ring`, `topic`, `sector`, `counter`, `task`, `writes`,
+//! `reads`, `timer`, `pin`, `share`, `fuel`, `mailbox`); plain O (names, lambdas,
 //! conditions) works too, and `ncpu` and `cpus` describe the machine.
 //! The result is a [`Plan`]; [`Plan::topology`] turns it into a validated
 //! [`Topology`]. Nothing starts before both have succeeded, and every error
@@ -22,6 +22,7 @@ use super::otask::OTask;
 use super::registry::DynTask;
 use super::script::{position, split};
 use super::state::{Backpressure, Shell};
+use super::topic::{Topic, TopicMode};
 use crate::{
     CoreSpec, IdlePolicy, Kernel, Quanta, TaskSpec, TimerKind, TimerTarget, Topology, TopologyError,
 };
@@ -98,6 +99,32 @@ pub struct RingDecl {
     at: usize,
 }
 
+/// A topic declaration (a broadcast ring of words, see [`super::topic`]).
+#[derive(Clone, Debug)]
+pub struct TopicDecl {
+    /// Name.
+    pub name: String,
+    /// Capacity in words (for a sector topic: its share, computed).
+    pub capacity: usize,
+    /// Backpressure.
+    pub mode: TopicMode,
+    /// The sector it is carved from, and its index there.
+    pub sector: Option<(String, usize)>,
+    at: usize,
+}
+
+/// A sector: one region carved into topics by proportion.
+#[derive(Clone, Debug)]
+pub struct SectorDecl {
+    /// Name.
+    pub name: String,
+    /// Slot budget.
+    pub slots: usize,
+    /// Proportions, one per topic.
+    pub proportions: Vec<usize>,
+    at: usize,
+}
+
 /// A timer declaration.
 #[derive(Clone, Debug)]
 pub struct TimerDecl {
@@ -122,6 +149,10 @@ pub struct Plan {
     pub cores: Vec<(CoreSpec, usize)>,
     /// Rings.
     pub rings: Vec<RingDecl>,
+    /// Topics.
+    pub topics: Vec<TopicDecl>,
+    /// Sectors.
+    pub sectors: Vec<SectorDecl>,
     /// Counters.
     pub counters: Vec<String>,
     /// Tasks.
@@ -149,6 +180,8 @@ pub fn evaluate(file: &str, src: &str, cpus: &[usize]) -> Result<Plan, BootError
         src: src.to_string(),
         cores: Vec::new(),
         rings: Vec::new(),
+        topics: Vec::new(),
+        sectors: Vec::new(),
         counters: Vec::new(),
         tasks: Vec::new(),
         timers: Vec::new(),
@@ -202,9 +235,9 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     text.len()
 }
 
-const VERBS: [&str; 15] = [
-    "core", "quanta", "idle", "slots", "ring", "counter", "task", "writes", "reads", "timer",
-    "pin", "share", "fuel", "mailbox", "print",
+const VERBS: [&str; 17] = [
+    "core", "quanta", "idle", "slots", "ring", "topic", "sector", "counter", "task", "writes",
+    "reads", "timer", "pin", "share", "fuel", "mailbox", "print",
 ];
 
 struct BootHost<'a> {
@@ -285,9 +318,7 @@ impl BootHost<'_> {
             "ring" => {
                 count(verb, a, 2, 3)?;
                 let n = name(verb, "ring name", &a[0])?;
-                if p.rings.iter().any(|r| r.name == n) {
-                    return Err(err(verb, format!("ring `{n}` declared twice")));
-                }
+                p.check_free_name(verb, &n)?;
                 let capacity = nat(verb, "capacity", &a[1])? as usize;
                 if !capacity.is_power_of_two() {
                     return Err(err(
@@ -316,6 +347,29 @@ impl BootHost<'_> {
                 });
                 Ok(Value::Nil)
             }
+            "topic" => {
+                count(verb, a, 2, 3)?;
+                let n = name(verb, "topic name", &a[0])?;
+                p.check_free_name(verb, &n)?;
+                let capacity = nat(verb, "capacity", &a[1])? as usize;
+                if !capacity.is_power_of_two() {
+                    return Err(err(
+                        verb,
+                        format!("capacity {capacity} of topic `{n}` is not a power of two"),
+                    ));
+                }
+                let mode = topic_mode(verb, a.get(2), true)?;
+                let at = self.here;
+                self.plan.topics.push(TopicDecl {
+                    name: n,
+                    capacity,
+                    mode,
+                    sector: None,
+                    at,
+                });
+                Ok(Value::Nil)
+            }
+            "sector" => self.sector(a),
             "counter" => {
                 count(verb, a, 1, 1)?;
                 let n = name(verb, "counter name", &a[0])?;
@@ -413,6 +467,64 @@ impl BootHost<'_> {
             };
         }
         self.plan.cores.push((spec, self.here));
+        Ok(Value::Nil)
+    }
+
+    fn sector(&mut self, a: &[Value]) -> Result<Value, OError> {
+        let verb = "sector";
+        count(verb, a, 4, 5)?;
+        let n = name(verb, "sector name", &a[0])?;
+        if self.plan.sectors.iter().any(|s| s.name == n) {
+            return Err(err(verb, format!("sector `{n}` declared twice")));
+        }
+        let slots = nat(verb, "slots", &a[1])? as usize;
+        let topics = names(verb, "topic", &a[2])?;
+        let proportions: Vec<usize> = match &a[3] {
+            Value::Int(i) if *i > 0 => vec![*i as usize],
+            Value::Ints(v) if v.iter().all(|&x| x > 0) => v.iter().map(|&x| x as usize).collect(),
+            v => {
+                return Err(err(
+                    verb,
+                    format!(
+                        "proportions must be positive ints, found {}",
+                        super::table::show(v)
+                    ),
+                ));
+            }
+        };
+        if proportions.len() != topics.len() {
+            return Err(err(
+                verb,
+                format!(
+                    "{} topics but {} proportions",
+                    topics.len(),
+                    proportions.len()
+                ),
+            ));
+        }
+        let mode = topic_mode(verb, a.get(4), false)?;
+        let sector = enso_ring::sector::Sector::<u64>::new(slots, &proportions)
+            .map_err(|e| err(verb, format!("sector `{n}`: {e}")))?;
+        let caps = sector.capacities();
+        for t in &topics {
+            self.plan.check_free_name(verb, t)?;
+        }
+        let at = self.here;
+        for (i, (t, c)) in topics.into_iter().zip(caps).enumerate() {
+            self.plan.topics.push(TopicDecl {
+                name: t,
+                capacity: c,
+                mode,
+                sector: Some((n.clone(), i)),
+                at,
+            });
+        }
+        self.plan.sectors.push(SectorDecl {
+            name: n,
+            slots,
+            proportions,
+            at,
+        });
         Ok(Value::Nil)
     }
 
@@ -528,7 +640,60 @@ impl BootHost<'_> {
     }
 }
 
+/// A topic's backpressure argument (`overwrite` only where allowed).
+fn topic_mode(verb: &str, v: Option<&Value>, lossy: bool) -> Result<TopicMode, OError> {
+    let Some(v) = v else {
+        return Ok(TopicMode::Block);
+    };
+    match name(verb, "backpressure", v)?.as_str() {
+        "block" => Ok(TopicMode::Block),
+        "fail" => Ok(TopicMode::Fail),
+        "overwrite" if lossy => Ok(TopicMode::Overwrite),
+        o => Err(err(
+            verb,
+            if lossy {
+                format!("backpressure must be `block, `fail or `overwrite, found `{o}")
+            } else {
+                format!("backpressure must be `block or `fail, found `{o}")
+            },
+        )),
+    }
+}
+
 impl Plan {
+    /// Refuses a ring or topic name already declared.
+    fn check_free_name(&self, verb: &str, n: &str) -> Result<(), OError> {
+        if self.rings.iter().any(|r| r.name == n) || self.topics.iter().any(|t| t.name == n) {
+            return Err(err(verb, format!("ring or topic `{n}` declared twice")));
+        }
+        Ok(())
+    }
+
+    /// Builds the declared topics into `shell`.
+    fn build_topics(&self, shell: &Shell) -> Result<(), BootError> {
+        for s in &self.sectors {
+            let sector = enso_ring::sector::Sector::<u64>::new(s.slots, &s.proportions)
+                .map_err(|e| self.error_at(s.at, format!("sector `{}`: {e}", s.name)))?;
+            let mut carves = sector.into_carves().into_iter();
+            for t in &self.topics {
+                if t.sector.as_ref().is_some_and(|x| x.0 == s.name) {
+                    let c = carves.next().ok_or_else(|| {
+                        self.error_at(s.at, format!("sector `{}`: too few carves", s.name))
+                    })?;
+                    let topic = Topic::on_carve(&t.name, c, t.mode, &s.name)
+                        .map_err(|e| self.error_at(t.at, format!("topic `{}`: {e}", t.name)))?;
+                    shell.add_topic(topic);
+                }
+            }
+        }
+        for t in self.topics.iter().filter(|t| t.sector.is_none()) {
+            let topic = Topic::new(&t.name, t.capacity, t.mode)
+                .map_err(|e| self.error_at(t.at, format!("topic `{}`: {e}", t.name)))?;
+            shell.add_topic(topic);
+        }
+        Ok(())
+    }
+
     fn error_at(&self, at: usize, message: String) -> BootError {
         let (line, column, text) = position(&self.src, at);
         BootError {
@@ -560,6 +725,7 @@ impl Plan {
             ));
         };
         shell.set_fuel(self.fuel);
+        self.build_topics(shell)?;
         let mut b = Kernel::builder()
             .pinning(self.pinning)
             .allow_shared_cpus(self.shared_cpus);

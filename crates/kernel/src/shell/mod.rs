@@ -12,6 +12,7 @@
 //! - [`table`]: listings as O tables, printed as aligned columns.
 //! - [`machine`]: boot, start and talk to the zero task from a thread (what
 //!   the `enso` binary and the tests use).
+//! - [`topic`]: named broadcast rings of words for O tasks (`pub`/`sub`).
 //! - [`registry`], [`state`], [`script`], [`args`]: the pieces they share.
 
 pub mod args;
@@ -23,6 +24,7 @@ pub mod registry;
 pub mod script;
 pub mod state;
 pub mod table;
+pub mod topic;
 mod verbs;
 
 pub use boot::{BootError, Plan, evaluate};
@@ -30,4 +32,5 @@ pub use machine::{Machine, MachineError};
 pub use otask::OTask;
 pub use registry::{DynTask, Registry};
 pub use state::{Backpressure, Event, Metric, Shell};
+pub use topic::{Topic, TopicMode};
 pub use verbs::HELP;

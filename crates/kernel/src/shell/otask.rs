@@ -21,6 +21,7 @@ use std::task::Poll;
 use enso_o::{Arity, Interp, Outcome, Value};
 
 use super::state::{Event, Shell};
+use super::topic::{Topic, TopicSub};
 use super::verbs::{SYSTEM_VERBS, TaskHost};
 use crate::{Context, JoinHandle, Mail, RingId, TaskId};
 
@@ -55,6 +56,24 @@ pub(crate) enum Wait {
         /// One word (an atom) or a list.
         atom: bool,
     },
+    /// `pub` into a full topic: room for the rest of the words.
+    TopicPub {
+        /// The topic.
+        topic: Arc<Topic>,
+        /// Words not yet published.
+        rest: VecDeque<u64>,
+        /// Words in the call.
+        total: usize,
+    },
+    /// `sub` on a topic: at least one word for subscription `i`.
+    TopicSub {
+        /// Index in the task's subscriptions.
+        i: usize,
+        /// Words wanted at most.
+        n: usize,
+        /// One word (an atom) or a list.
+        atom: bool,
+    },
     /// `spawn`: the new task's id.
     Spawn(JoinHandle<()>),
     /// A listing gathered by a helper thread.
@@ -79,6 +98,7 @@ pub struct OTask {
     wait: Wait,
     words: VecDeque<u64>,
     execs: VecDeque<u64>,
+    subs: Vec<(Arc<Topic>, TopicSub)>,
     started: bool,
     parent: Option<TaskId>,
     failed: Option<String>,
@@ -106,6 +126,7 @@ impl OTask {
             wait: Wait::None,
             words: VecDeque::new(),
             execs: VecDeque::new(),
+            subs: Vec::new(),
             started: false,
             parent,
             failed: None,
@@ -191,7 +212,13 @@ impl crate::Task for OTask {
         }
         self.take_mail(cx);
         if !matches!(self.wait, Wait::None) {
-            let mut host = TaskHost::new(cx, &self.shell, &mut self.wait, &mut self.words);
+            let mut host = TaskHost::new(
+                cx,
+                &self.shell,
+                &mut self.wait,
+                &mut self.words,
+                &mut self.subs,
+            );
             match host.resolve() {
                 Some(v) => {
                     self.wait = Wait::None;
@@ -212,7 +239,13 @@ impl crate::Task for OTask {
         }
         let fuel = self.shell.fuel();
         let outcome = {
-            let mut host = TaskHost::new(cx, &self.shell, &mut self.wait, &mut self.words);
+            let mut host = TaskHost::new(
+                cx,
+                &self.shell,
+                &mut self.wait,
+                &mut self.words,
+                &mut self.subs,
+            );
             self.interp.run(fuel, &mut host)
         };
         match (outcome, &self.kind) {

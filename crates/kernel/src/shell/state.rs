@@ -10,6 +10,7 @@ use std::time::Instant;
 use hdrhistogram::Histogram;
 
 use super::registry::Registry;
+use super::topic::Topic;
 use crate::{KernelHandle, TaskId};
 
 /// What O tasks tell the console.
@@ -129,6 +130,7 @@ pub struct Shell {
     policies: Mutex<Vec<(String, Backpressure)>>,
     metrics: Mutex<Vec<Arc<Metric>>>,
     registry: Mutex<Registry>,
+    topics: Mutex<Vec<Arc<Topic>>>,
 }
 
 impl std::fmt::Debug for Shell {
@@ -153,6 +155,7 @@ impl Shell {
             policies: Mutex::new(Vec::new()),
             metrics: Mutex::new(Vec::new()),
             registry: Mutex::new(Registry::new()),
+            topics: Mutex::new(Vec::new()),
         })
     }
 
@@ -220,6 +223,27 @@ impl Shell {
     /// Every metric.
     pub fn metrics(&self) -> Vec<Arc<Metric>> {
         self.metrics
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Adds a topic (a name already taken is replaced).
+    pub fn add_topic(&self, t: Topic) {
+        let mut v = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        v.retain(|x| x.name != t.name);
+        v.push(Arc::new(t));
+    }
+
+    /// The topic named `name`.
+    pub fn topic(&self, name: &str) -> Option<Arc<Topic>> {
+        let v = self.topics.lock().unwrap_or_else(|e| e.into_inner());
+        v.iter().find(|t| t.name == name).cloned()
+    }
+
+    /// Every topic.
+    pub fn topics(&self) -> Vec<Arc<Topic>> {
+        self.topics
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()

@@ -140,29 +140,50 @@ pub fn timers(h: &KernelHandle) -> Value {
     )
 }
 
-/// The named rings.
+/// The named rings (the kernel's SPSC word rings) and the topics
+/// (broadcast rings of words).
 pub fn rings(h: &KernelHandle, shell: &Shell) -> Value {
-    table(
-        h.rings()
-            .into_iter()
-            .map(|r| {
-                let bp = match shell.policy(&r.name) {
-                    super::state::Backpressure::Block => "block",
-                    super::state::Backpressure::Fail => "fail",
-                };
-                row(vec![
-                    ("ring", s(&r.name)),
-                    ("capacity", i(r.capacity as u64)),
-                    ("pushed", i(r.pushed)),
-                    ("popped", i(r.popped)),
-                    ("depth", i(r.depth)),
-                    ("writer", i(u64::from(r.writer_attached))),
-                    ("reader", i(u64::from(r.reader_attached))),
-                    ("backpressure", s(bp)),
-                ])
-            })
-            .collect(),
-    )
+    let none = || Value::Float(f64::NAN);
+    let mut rows: Vec<Value> = h
+        .rings()
+        .into_iter()
+        .map(|r| {
+            let bp = match shell.policy(&r.name) {
+                super::state::Backpressure::Block => "block",
+                super::state::Backpressure::Fail => "fail",
+            };
+            row(vec![
+                ("ring", s(&r.name)),
+                ("kind", s("spsc")),
+                ("capacity", i(r.capacity as u64)),
+                ("pushed", i(r.pushed)),
+                ("popped", i(r.popped)),
+                ("depth", i(r.depth)),
+                ("writer", i(u64::from(r.writer_attached))),
+                ("readers", i(u64::from(r.reader_attached))),
+                ("lagged", i(0)),
+                ("backpressure", s(bp)),
+                ("sector", s("-")),
+            ])
+        })
+        .collect();
+    for t in shell.topics() {
+        let (published, received, lagged) = t.counts();
+        rows.push(row(vec![
+            ("ring", s(&t.name)),
+            ("kind", s("broadcast")),
+            ("capacity", i(t.capacity as u64)),
+            ("pushed", i(published)),
+            ("popped", i(received)),
+            ("depth", none()),
+            ("writer", none()),
+            ("readers", i(t.subscribers() as u64)),
+            ("lagged", i(lagged)),
+            ("backpressure", s(t.mode.name())),
+            ("sector", s(t.sector.as_deref().unwrap_or("-"))),
+        ]));
+    }
+    table(rows)
 }
 
 /// The metrics tasks keep: counts, rates, values and latency quantiles.

@@ -17,6 +17,7 @@ use super::args::{count, err, list, millis, name, nat, words};
 use super::otask::{OTask, Wait};
 use super::state::{Backpressure, Event, Shell};
 use super::table;
+use super::topic::{Published, Topic, TopicSub};
 use crate::{
     Context, CoreIndex, End, KernelHandle, Message, PushError, Quanta, SendError, TaskId,
     TimerAction, TimerRequest,
@@ -55,6 +56,7 @@ pub(crate) struct TaskHost<'a, 'b> {
     shell: &'a Arc<Shell>,
     wait: &'a mut Wait,
     words: &'a mut VecDeque<u64>,
+    subs: &'a mut Vec<(Arc<Topic>, TopicSub)>,
 }
 
 impl Host for TaskHost<'_, '_> {
@@ -75,12 +77,14 @@ impl<'a, 'b> TaskHost<'a, 'b> {
         shell: &'a Arc<Shell>,
         wait: &'a mut Wait,
         words: &'a mut VecDeque<u64>,
+        subs: &'a mut Vec<(Arc<Topic>, TopicSub)>,
     ) -> TaskHost<'a, 'b> {
         TaskHost {
             cx,
             shell,
             wait,
             words,
+            subs,
         }
     }
 
@@ -133,6 +137,12 @@ impl<'a, 'b> TaskHost<'a, 'b> {
             "unpub" | "unsub" => {
                 count(verb, a, 1, 1)?;
                 let ring = name(verb, "ring", &a[0])?;
+                if let Some(t) = self.shell.topic(&ring) {
+                    // Publishing needs no end; unsub leaves the topic.
+                    let before = self.subs.len();
+                    self.subs.retain(|s| !Arc::ptr_eq(&s.0, &t));
+                    return Ok(Some(Value::Int((before - self.subs.len()) as i64)));
+                }
                 let h = self.handle(verb)?;
                 let id = h
                     .ring(&ring)
@@ -284,6 +294,19 @@ impl<'a, 'b> TaskHost<'a, 'b> {
     fn publish(&mut self, a: &[Value]) -> Answer {
         let verb = "pub";
         count(verb, a, 2, 2)?;
+        if let Some(topic) = self.shell.topic(&name(verb, "ring", &a[0])?) {
+            let mut rest: VecDeque<u64> = words(verb, &a[1])?.into();
+            let total = rest.len();
+            if topic.publish(&mut rest) == Published::All {
+                return Ok(Some(Value::Int(total as i64)));
+            }
+            if topic.mode == super::topic::TopicMode::Fail {
+                return Ok(Some(Value::Int((total - rest.len()) as i64)));
+            }
+            *self.wait = Wait::TopicPub { topic, rest, total };
+            self.retry();
+            return Ok(None);
+        }
         let (ring, rname) = self.ring(verb, &a[0], End::Write)?;
         let mut rest: VecDeque<u64> = words(verb, &a[1])?.into();
         let total = rest.len();
@@ -304,11 +327,35 @@ impl<'a, 'b> TaskHost<'a, 'b> {
     fn subscribe(&mut self, a: &[Value]) -> Answer {
         let verb = "sub";
         count(verb, a, 1, 2)?;
-        let (ring, _) = self.ring(verb, &a[0], End::Read)?;
         let (n, atom) = match a.get(1) {
             Some(v) => (nat(verb, "count", v)? as usize, false),
             None => (1, true),
         };
+        let rname = name(verb, "ring", &a[0])?;
+        if let Some(topic) = self.shell.topic(&rname) {
+            let i = match self.subs.iter().position(|s| Arc::ptr_eq(&s.0, &topic)) {
+                Some(i) => i,
+                None => {
+                    let sub = topic.join().ok_or_else(|| {
+                        err(
+                            verb,
+                            format!("topic `{rname}` has no room for another subscriber"),
+                        )
+                    })?;
+                    self.subs.push((topic, sub));
+                    self.subs.len() - 1
+                }
+            };
+            let (t, sub) = &mut self.subs[i];
+            let got = t.take(sub, n);
+            if !got.is_empty() {
+                return Ok(Some(words_value(got, atom)));
+            }
+            *self.wait = Wait::TopicSub { i, n, atom };
+            self.retry();
+            return Ok(None);
+        }
+        let (ring, _) = self.ring(verb, &a[0], End::Read)?;
         let got = pop_some(self.cx, ring, n).map_err(|e| err(verb, e))?;
         if let Some(v) = got.map(|w| words_value(w, atom)) {
             return Ok(Some(v));
@@ -414,6 +461,29 @@ impl<'a, 'b> TaskHost<'a, 'b> {
                     (None, Wait::Sub { ring, n, atom })
                 }
             },
+            Wait::TopicPub {
+                topic,
+                mut rest,
+                total,
+            } => match topic.publish(&mut rest) {
+                Published::All => (Some(Value::Int(total as i64)), Wait::None),
+                Published::Full => {
+                    self.retry();
+                    (None, Wait::TopicPub { topic, rest, total })
+                }
+            },
+            Wait::TopicSub { i, n, atom } => {
+                let got = match self.subs.get_mut(i) {
+                    Some((t, sub)) => t.take(sub, n),
+                    None => return Some(Value::empty()),
+                };
+                if got.is_empty() {
+                    self.retry();
+                    (None, Wait::TopicSub { i, n, atom })
+                } else {
+                    (Some(words_value(got, atom)), Wait::None)
+                }
+            }
             Wait::Spawn(jh) => match jh.task_id() {
                 Some(id) => (Some(Value::Int(id.to_bits() as i64)), Wait::None),
                 None if jh.is_finished() => (Some(Value::Int(0)), Wait::None),
