@@ -55,6 +55,7 @@ mod link;
 pub mod market;
 mod mesh;
 mod pin;
+mod prometheus;
 mod rings;
 mod shared;
 pub mod shell;

@@ -82,6 +82,25 @@ fn counters_and_listings() {
     assert!(idle.polls >= 1);
     assert!(idle.total_ns >= idle.longest_poll_ns);
     assert!(!tasks.iter().any(|t| t.id == id), "killed task not listed");
+    let text = h.prometheus();
+    assert!(
+        text.contains("# TYPE enso_core_polls_total counter"),
+        "{text}"
+    );
+    assert!(
+        text.contains("enso_core_polls_total{core=\"c0\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("enso_ring_pushed_total{ring=\"r\"} 10"),
+        "{text}"
+    );
+    assert!(text.contains("name=\"idle\""), "{text}");
+    // Every sample line is `name{labels} value`.
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (_, v) = line.rsplit_once(' ').expect(line);
+        assert!(v.parse::<f64>().is_ok(), "{line}");
+    }
     k.halt();
     k.join().unwrap();
 }
