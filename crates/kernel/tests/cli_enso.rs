@@ -185,8 +185,8 @@ fn console_reads_lines_from_a_pipe() {
     );
 }
 
-#[test]
-fn sigterm_halts_cleanly() {
+/// Sends `signal` to a running console and checks it halts cleanly.
+fn signal_halts_cleanly(signal: &str) {
     let mut child = Command::new(ENSO)
         .args(["--quiet"])
         .stdin(Stdio::piped())
@@ -202,7 +202,7 @@ fn sigterm_halts_cleanly() {
     std::io::Read::read_exact(&mut stdout, &mut first).expect("the console answers");
     assert_eq!(&first, b"`up");
     let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(status.success());
@@ -213,7 +213,7 @@ fn sigterm_halts_cleanly() {
         }
         assert!(
             t0.elapsed() < Duration::from_secs(30),
-            "SIGTERM did not halt"
+            "the signal did not halt"
         );
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -224,4 +224,14 @@ fn sigterm_halts_cleanly() {
     }
     assert!(code.success(), "exit {code:?}, stderr: {err}");
     assert!(err.contains("halting") && err.contains("halted"), "{err}");
+}
+
+#[test]
+fn sigterm_halts_cleanly() {
+    signal_halts_cleanly("-TERM");
+}
+
+#[test]
+fn sigint_halts_cleanly() {
+    signal_halts_cleanly("-INT");
 }

@@ -10,7 +10,8 @@
 //! The main job is the market demo (see [`crate::market`]): a feed task
 //! publishes synthetic quotes every millisecond into a broadcast ring;
 //! two subscribers each compute a VWAP and a publish-to-receive latency
-//! histogram. A named ring `px` is left for the console to play with.
+//! histogram. A named ring `px` and a topic `news` are there for the
+//! console to play with.
 
 /// The default boot script for the usable CPUs `cpus` (sorted, not empty).
 ///
@@ -53,7 +54,7 @@ pub fn script(cpus: &[usize]) -> String {
          task[`vwap;`{sub_core};150;`market.vwap;0]\n\
          task[`lat;`{sub_core};150;`market.vwap;1]\n\
          timer[`tick;`{timer_core};`every;1;`feed]\n\
-         ring[`px;1024]\n"
+         ring[`px;1024]; topic[`news;1024]\n"
     ));
     s
 }

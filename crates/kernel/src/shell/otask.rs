@@ -163,9 +163,19 @@ impl OTask {
         self.started = true;
         let parent = self.parent.map_or(0, |p| p.to_bits() as i64);
         self.interp.set("parent", Value::Int(parent));
-        if let Kind::Zero = self.kind {
-            self.shell.set_zero(cx.id());
-            self.shell.emit(Event::ZeroReady(cx.id()));
+        match self.kind {
+            Kind::Zero => {
+                self.shell.set_zero(cx.id());
+                self.shell.emit(Event::ZeroReady(cx.id()));
+            }
+            Kind::Script => {
+                // List the task under its name (boot name, or its source).
+                if let Some(h) = self.shell.handle() {
+                    let name = h.name_id(&self.name);
+                    let me = cx.id();
+                    cx.post(me.core(), crate::Message::Register { task: me, name });
+                }
+            }
         }
     }
 

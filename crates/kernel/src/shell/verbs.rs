@@ -270,8 +270,13 @@ impl<'a, 'b> TaskHost<'a, 'b> {
                 let src =
                     super::args::text(verb, "body (O source or a registered task's symbol)", v)?;
                 enso_o::parser::parse(&src).map_err(|e| err(verb, e.render()))?;
-                let t = OTask::script(self.shell.clone(), "o", &src, a.get(3).cloned())
-                    .with_parent(self.cx.id());
+                let t = OTask::script(
+                    self.shell.clone(),
+                    &listed_name(&src),
+                    &src,
+                    a.get(3).cloned(),
+                )
+                .with_parent(self.cx.id());
                 self.cx
                     .spawn_on(core, priority, t)
                     .map_err(|e| err(verb, e))?
@@ -512,6 +517,18 @@ impl<'a, 'b> TaskHost<'a, 'b> {
         *self.wait = again;
         v
     }
+}
+
+/// How a spawned O task is listed: `o:` and the start of its source.
+fn listed_name(src: &str) -> String {
+    let mut n = String::from("o:");
+    let flat: String = src.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut chars = flat.chars();
+    n.extend(chars.by_ref().take(24));
+    if chars.next().is_some() {
+        n.push_str("..");
+    }
+    n
 }
 
 /// Pushes words from the front of `rest` until it is empty or the ring is full.
