@@ -10,13 +10,16 @@
 //! `o)`), plain line-by-line evaluation otherwise. End of input closes the
 //! console, not the machine; but when stdin is not a terminal the machine
 //! then runs `--demo` more seconds (3 by default), prints `stats[]` and
-//! halts with exit 0, unless `--forever` is given. Ctrl-C and SIGTERM halt
-//! cleanly. A boot script error exits with code 2 before any thread starts.
+//! halts with exit 0, unless `--forever` is given. Ctrl-C interrupts the
+//! line being evaluated (a `rcv[]` that nothing answers, a long loop);
+//! Ctrl-C at the prompt, and SIGTERM, halt the machine cleanly. A boot script error exits with code 2 before any thread starts.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
@@ -89,22 +92,24 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let signals = watch_signals(&machine);
+    let busy = Arc::new(AtomicBool::new(false));
+    let signals = watch_signals(&machine, busy.clone());
     let code = match &cli.eval {
         Some(expr) => eval_once(machine, expr),
         None => {
             if !cli.quiet {
                 banner(&machine);
             }
-            console(machine, &cli)
+            console(machine, &cli, &busy)
         }
     };
     drop(signals);
     code
 }
 
-/// Halts the machine on SIGINT or SIGTERM.
-fn watch_signals(m: &Machine) -> Option<signal_hook::iterator::Handle> {
+/// SIGTERM halts the machine. SIGINT interrupts the console text being
+/// evaluated if there is one (`busy`), and halts otherwise.
+fn watch_signals(m: &Machine, busy: Arc<AtomicBool>) -> Option<signal_hook::iterator::Handle> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
         Ok(s) => s,
@@ -115,12 +120,18 @@ fn watch_signals(m: &Machine) -> Option<signal_hook::iterator::Handle> {
     };
     let handle = signals.handle();
     let kernel = m.handle().clone();
+    let shell = m.shell().clone();
     let spawned = std::thread::Builder::new()
         .name("enso-signals".into())
         .spawn(move || {
-            if let Some(sig) = signals.forever().next() {
+            for sig in signals.forever() {
+                if sig == SIGINT && busy.swap(false, Ordering::AcqRel) {
+                    shell.interrupt();
+                    continue;
+                }
                 eprintln!("\nenso: signal {sig}: halting");
                 kernel.halt();
+                break;
             }
         });
     spawned.ok().map(|_| handle)
@@ -293,7 +304,7 @@ fn print_event(e: &Event) {
     let _ = std::io::stdout().flush();
 }
 
-fn console(mut m: Machine, cli: &Cli) -> ExitCode {
+fn console(mut m: Machine, cli: &Cli, busy_flag: &AtomicBool) -> ExitCode {
     let tty = std::io::stdin().is_terminal();
     let (tx, rx) = channel();
     let (ack_tx, ack_rx) = channel();
@@ -313,6 +324,10 @@ fn console(mut m: Machine, cli: &Cli) -> ExitCode {
                     Err(err) => eprintln!("enso: halted with an error: {err}"),
                 }
                 return ExitCode::SUCCESS;
+            }
+            if matches!(e, Event::Result(_)) {
+                // Before the answer shows: a Ctrl-C after it halts.
+                busy_flag.store(false, Ordering::Release);
             }
             print_event(&e);
             if matches!(e, Event::Result(_)) {
@@ -339,7 +354,9 @@ fn console(mut m: Machine, cli: &Cli) -> ExitCode {
             }
         }
         if !busy && let Some(l) = queue.pop_front() {
+            busy_flag.store(true, Ordering::Release);
             if m.post(&l).is_err() {
+                busy_flag.store(false, Ordering::Release);
                 continue;
             }
             busy = true;

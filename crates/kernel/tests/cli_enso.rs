@@ -195,12 +195,13 @@ fn signal_halts_cleanly(signal: &str) {
         .spawn()
         .expect("starts");
     let mut stdin = child.stdin.take().expect("stdin");
-    // Wait until the console answers, so the machine is up.
-    writeln!(stdin, "print `up").expect("write");
+    // Wait until the console answers (and is idle: the answer is shown
+    // after the console marks itself idle).
+    writeln!(stdin, "1+1").expect("write");
     let mut stdout = child.stdout.take().expect("stdout");
-    let mut first = [0u8; 3];
+    let mut first = [0u8; 2];
     std::io::Read::read_exact(&mut stdout, &mut first).expect("the console answers");
-    assert_eq!(&first, b"`up");
+    assert_eq!(&first, b"2\n");
     let status = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
@@ -234,4 +235,43 @@ fn sigterm_halts_cleanly() {
 #[test]
 fn sigint_halts_cleanly() {
     signal_halts_cleanly("-INT");
+}
+
+#[test]
+fn sigint_interrupts_the_line_being_evaluated() {
+    use std::io::BufRead;
+    let mut child = Command::new(ENSO)
+        .args(["--quiet", "--demo", "0"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    // The print shows the line is being evaluated; then it waits forever.
+    writeln!(stdin, "print `waiting; rcv[]").expect("write");
+    let mut line = String::new();
+    out.read_line(&mut line).expect("read");
+    assert_eq!(line.trim(), "`waiting");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    line.clear();
+    out.read_line(&mut line).expect("read");
+    assert_eq!(line.trim(), "error: interrupted.");
+    // The machine runs on: the next line is answered.
+    writeln!(stdin, "1+1").expect("write");
+    line.clear();
+    out.read_line(&mut line).expect("read");
+    assert_eq!(line.trim(), "2");
+    drop(stdin);
+    let t0 = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        assert!(t0.elapsed() < Duration::from_secs(60), "did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(child.wait().expect("status").success());
 }

@@ -221,6 +221,9 @@ impl crate::Task for OTask {
             return Poll::Ready(());
         }
         self.take_mail(cx);
+        if matches!(self.kind, Kind::Zero) && self.shell.take_interrupt() {
+            self.abandon();
+        }
         if !matches!(self.wait, Wait::None) {
             let mut host = TaskHost::new(
                 cx,
@@ -291,6 +294,20 @@ impl crate::Task for OTask {
 }
 
 impl OTask {
+    /// Drops the running console text (and whatever it waits for).
+    fn abandon(&mut self) {
+        if self.interp.is_idle() && matches!(self.wait, Wait::None) {
+            return;
+        }
+        self.wait = Wait::None;
+        // Loading replaces the unfinished program; the empty one ends at once.
+        if self.interp.load("").is_ok() {
+            let _ = self.interp.run(u64::MAX, &mut enso_o::NoHost);
+        }
+        self.shell
+            .emit(Event::Result(Err("interrupted.".to_string())));
+    }
+
     /// After a console text: come back for the next one if any is queued.
     fn more(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if !self.execs.is_empty() || cx.mail_len() > 0 {

@@ -131,6 +131,7 @@ pub struct Shell {
     metrics: Mutex<Vec<Arc<Metric>>>,
     registry: Mutex<Registry>,
     topics: Mutex<Vec<Arc<Topic>>>,
+    interrupt: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Shell {
@@ -156,6 +157,7 @@ impl Shell {
             metrics: Mutex::new(Vec::new()),
             registry: Mutex::new(Registry::new()),
             topics: Mutex::new(Vec::new()),
+            interrupt: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -226,6 +228,20 @@ impl Shell {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Asks the zero task to abandon the console text it is running (its
+    /// answer is then the error `interrupted`); the machine runs on.
+    pub fn interrupt(&self) {
+        // Release: pairs with the zero task's Acquire swap.
+        self.interrupt.store(true, Ordering::Release);
+        if let (Some(h), Some(z)) = (self.handle(), self.zero()) {
+            let _ = h.wake(z);
+        }
+    }
+
+    pub(crate) fn take_interrupt(&self) -> bool {
+        self.interrupt.swap(false, Ordering::AcqRel)
     }
 
     /// Adds a topic (a name already taken is replaced).
