@@ -1,7 +1,7 @@
 //! The shell: boot scripts in O, O tasks under fuel, the zero task and its
 //! system verbs, and table formatting.
 //!
-//! - [`boot`]: a boot script, evaluated into a [`Plan`](boot::Plan) and a
+//! - [`boot`]: a boot script, evaluated into a [`Plan`] and a
 //!   validated [`Topology`](crate::Topology) before any thread starts;
 //!   errors carry file, line and column.
 //! - [`defaults`]: the embedded default boot script, shaped by the number
