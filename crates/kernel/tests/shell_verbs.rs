@@ -134,6 +134,11 @@ fn timers_kill_qos_and_listings() {
     assert_eq!(printed, ["hi", "1 2"]);
     assert_eq!(r, Ok(String::new()));
     ok(&mut m, "stats[]");
+    // prom prints every statistic as Prometheus text.
+    let (printed, r) = m.eval("prom[]", WAIT).expect("answers");
+    assert_eq!(r, Ok(String::new()));
+    let text = printed.join("\n");
+    assert!(text.contains("# TYPE") && text.contains("core=\"c1\""), "{text}");
     // halt from O stops the machine.
     m.post("halt[]").expect("posted");
     let t0 = Instant::now();

@@ -45,6 +45,7 @@ pub(crate) const SYSTEM_VERBS: &[(&str, Arity)] = &[
     ("print", Arity::Monadic),
     ("me", Arity::Variadic),
     ("help", Arity::Variadic),
+    ("prom", Arity::Variadic),
 ];
 
 /// How soon an O task waiting on a ring or a spawn looks again (on a timer core).
@@ -102,6 +103,13 @@ impl<'a, 'b> TaskHost<'a, 'b> {
             "stats" => Ok(Some(table::stats(&self.handle(verb)?, self.shell))),
             "tasks" => self.offload(verb, table::tasks),
             "timers" => self.offload(verb, table::timers),
+            "prom" => {
+                let shell = self.shell.clone();
+                self.offload(verb, move |h| {
+                    shell.emit(Event::Print(h.prometheus().trim_end().to_string()));
+                    Value::Nil
+                })
+            }
             "spawn" => self.spawn(a),
             "kill" => {
                 count(verb, a, 1, 1)?;
@@ -233,7 +241,11 @@ impl<'a, 'b> TaskHost<'a, 'b> {
     }
 
     /// Runs a blocking listing on a helper thread; the task waits for it.
-    fn offload(&mut self, verb: &str, f: fn(&KernelHandle) -> Value) -> Answer {
+    fn offload(
+        &mut self,
+        verb: &str,
+        f: impl FnOnce(&KernelHandle) -> Value + Send + 'static,
+    ) -> Answer {
         let h = self.handle(verb)?;
         let slot = Arc::new(Mutex::new(None));
         let (out, waker) = (slot.clone(), self.cx.waker().clone());
@@ -588,5 +600,6 @@ system verbs (ids are ints; cores are symbols or indices; times in ms):
   sleep ms                    suspend this task (not its core)
   qos[core;bus;io;tasks]      change a core's run-loop quanta live
   print x   me[]   halt[]     print; my id; stop the machine
+  prom[]                      print every statistic as Prometheus text
 O: right to left, x:1 assigns, {x+y} lambdas, f[x;y], $[c;t;f], +/ ' \ adverbs
 "#;
