@@ -34,6 +34,8 @@ pub enum Node {
         index: Vec<Node>,
         /// The combining verb, for `op:`.
         op: Option<Verb>,
+        /// True for `::` (amends the global).
+        global: bool,
         /// The value expression.
         value: Box<Node>,
     },

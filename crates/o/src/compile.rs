@@ -165,9 +165,13 @@ fn assigned_names(n: &Node, out: &mut Vec<Sym>) {
             assigned_names(value, out);
         }
         Node::IndexAssign {
-            name, index, value, ..
+            name,
+            index,
+            value,
+            global,
+            ..
         } => {
-            if !out.contains(name) {
+            if !global && !out.contains(name) {
                 out.push(name.clone());
             }
             index.iter().for_each(|i| assigned_names(i, out));
@@ -349,13 +353,19 @@ impl Compiler<'_> {
                 name,
                 index,
                 op,
+                global,
                 value,
             } => {
                 self.expr(value, b);
                 self.args_rev(index, b);
-                self.expr(&Node::Name(name.clone()), b);
+                if *global {
+                    let g = self.globals.intern(name);
+                    b.code.push(Op::Global(g));
+                } else {
+                    self.expr(&Node::Name(name.clone()), b);
+                }
                 b.code.push(Op::Amend(index.len() as u32, *op));
-                self.store(name, false, b);
+                self.store(name, *global, b);
             }
             Node::Verb {
                 verb,

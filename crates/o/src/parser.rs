@@ -355,8 +355,20 @@ impl Parser<'_> {
                 };
                 self.pos += 1;
                 self.expect(&Tok::Verb(Verb::Colon), "':'")?;
-                let v = self.parse_noun()?;
-                let v = self.parse_ex(v)?.unwrap_or(Node::Nil);
+                let v = if self.eat(&Tok::Verb(Verb::Colon)) {
+                    // `[a:1;b::a]`: b gets a's expression.
+                    let Some(Tok::Name(r)) = self.peek().cloned() else {
+                        return Err(self.expected("name"));
+                    };
+                    self.pos += 1;
+                    entries
+                        .iter()
+                        .find(|(e, _)| *e == r)
+                        .map_or(Node::Nil, |e| e.1.clone())
+                } else {
+                    let v = self.parse_noun()?;
+                    self.parse_ex(v)?.unwrap_or(Node::Nil)
+                };
                 match entries.iter_mut().find(|(e, _)| *e == k) {
                     Some(e) => e.1 = v,
                     None => entries.push((k, v)),
@@ -490,7 +502,7 @@ impl Parser<'_> {
             }
             if self.at_colon() {
                 self.pos += 1;
-                self.eat(&Tok::Verb(Verb::Colon));
+                let global = self.eat(&Tok::Verb(Verb::Colon));
                 let v = self.parse_noun()?;
                 let Some(v) = self.parse_ex(v)? else {
                     return Err(self.err_at("noun expected following ':'.".into(), self.here()));
@@ -499,6 +511,7 @@ impl Parser<'_> {
                     name: n,
                     index,
                     op: None,
+                    global,
                     value: b(v),
                 }));
             }
@@ -556,6 +569,7 @@ impl Parser<'_> {
                 name,
                 index,
                 op: Some(op),
+                global,
                 value: b(v),
             },
         })

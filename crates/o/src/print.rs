@@ -394,6 +394,8 @@ pub(crate) fn fmt_node(n: &Node, out: &mut String) {
     match n {
         Node::Nil | Node::Hole => {}
         Node::Lit(v) => fmt_value(v, "", out),
+        // Empty brackets `f[]` pass oK's nil, the empty symbol.
+        Node::Args(items) if matches!(items.as_slice(), [Node::Nil]) => out.push_str(",`"),
         Node::List(items) | Node::Args(items) => fmt_node_list(items, out),
         Node::Name(s) => out.push_str(s),
         Node::Assign {
@@ -409,7 +411,39 @@ pub(crate) fn fmt_node(n: &Node, out: &mut String) {
             name,
             index,
             op,
+            global: true,
             value,
+        } => {
+            // `a[i]::v` is oK's `..[`a;i;{[x;y]y};v]`, `a[i]op::v` is `..[`a;i;op;v]`.
+            out.push_str("..[`");
+            out.push_str(name);
+            out.push(';');
+            match op {
+                Some(op) => {
+                    for (i, x) in index.iter().enumerate() {
+                        if i > 0 {
+                            out.push(';');
+                        }
+                        fmt_node(x, out);
+                    }
+                    out.push(';');
+                    out.push(op.as_char());
+                }
+                None => {
+                    fmt_node_list(index, out);
+                    out.push_str(";{[x;y]y}");
+                }
+            }
+            out.push(';');
+            fmt_node(value, out);
+            out.push(']');
+        }
+        Node::IndexAssign {
+            name,
+            index,
+            op,
+            value,
+            ..
         } => {
             // oK prints `a[i]op:v` as the amend it expands to.
             out.push_str(name);

@@ -158,7 +158,10 @@ fn set_item(d: Value, i: &Value, v: Value) -> OResult<Value> {
             let n = d.len();
             let k = match i.as_int() {
                 Some(k) if k >= 0 && (k as usize) < n && !matches!(i, Value::Char(_)) => k as usize,
-                _ => return Err(OError::new(crate::error::ErrorKind::Length, "index error.")),
+                Some(k) if k >= 0 => {
+                    return Err(OError::new(crate::error::ErrorKind::Length, "index error."));
+                }
+                _ => return Err(crate::error::positive()),
             };
             Ok(match (d, v) {
                 (Value::Ints(mut a), Value::Int(x)) => {
