@@ -20,6 +20,7 @@ use crate::context::{Context, Services};
 use crate::doorbell::DOORBELL;
 use crate::error::JoinError;
 use crate::ids::{CoreIndex, TaskId};
+use crate::rt::RtCore;
 use crate::shared::Shared;
 use crate::stats::TaskFailure;
 use crate::table::TaskTable;
@@ -27,6 +28,7 @@ use crate::task::BoxedTask;
 use crate::timer::TimerAction;
 use crate::timerfd::{TIMERFD, TimerFd};
 use crate::topology::{IdlePolicy, Quanta};
+use crate::tsc;
 use crate::waker;
 use enso_sched::{ReadyHandle, ReadyQueue};
 
@@ -45,10 +47,10 @@ pub(crate) struct Core {
     pub(crate) halted: bool,
     /// Timer actions of the current turn (preallocated).
     pub(crate) fired: Vec<TimerAction>,
-    /// Wakes a parked timer core at its next deadline.
+    /// Wakes a parked core at its next timer deadline or job release.
     pub(crate) timerfd: Option<TimerFd>,
-    /// The last clock reading (polls are timed from it).
-    pub(crate) clock: Instant,
+    /// Real-time jobs: their queue and release schedule.
+    pub(crate) rt: RtCore,
 }
 
 /// An idle core publishes its counters every this many turns.
@@ -79,7 +81,7 @@ impl Core {
                 self.sv.counters.idle_ns += spent;
             }
             prev_start = start;
-            self.clock = start;
+            self.rt.turn_tsc = tsc::now();
             self.sv.now = start.duration_since(self.shared.epoch).as_nanos() as u64;
             let mut work = self.bus_phase();
             if self.halted {
@@ -89,10 +91,7 @@ impl Core {
                 work += self.io_phase(Some(Duration::ZERO));
             }
             work += self.timer_phase();
-            if work > 0 {
-                // Polls are timed from here, not from the turn's start.
-                self.clock = Instant::now();
-            }
+            work += self.release_phase();
             work += self.task_phase();
             self.sv.counters.turns += 1;
             prev_work = work > 0;
@@ -216,13 +215,23 @@ impl Core {
         }
     }
 
+    /// Polls up to `tasks` times: real-time jobs first (by priority or
+    /// deadline), then background tasks by priority.
     fn task_phase(&mut self) -> usize {
         let mut n = 0;
         while n < self.quanta.tasks as usize {
-            let Some((_, s)) = self.ready.pop() else {
-                break;
+            let s = match self.rt.pop() {
+                Some(s) => s,
+                None => match self.ready.pop() {
+                    Some((_, s)) => s,
+                    None => break,
+                },
             };
-            self.poll_slot(s);
+            if self.table.slots[s as usize].rt.is_some() {
+                self.poll_rt(s);
+            } else {
+                self.poll_slot(s);
+            }
             self.drain_wakes();
             n += 1;
         }
@@ -231,11 +240,7 @@ impl Core {
 
     fn poll_slot(&mut self, s: u32) {
         let Core {
-            table,
-            sv,
-            ready,
-            clock,
-            ..
+            table, sv, ready, ..
         } = self;
         let id = table.id(s);
         let slot = &mut table.slots[s as usize];
@@ -245,7 +250,7 @@ impl Core {
             return;
         };
         let waker = waker::waker(id);
-        let t0 = *clock;
+        let t0 = tsc::now();
         let (res, yielded) = {
             let mut cx = Context {
                 sv,
@@ -258,9 +263,7 @@ impl Core {
             let r = catch_unwind(AssertUnwindSafe(|| task.poll(&mut cx)));
             (r, cx.yielded)
         };
-        let t1 = Instant::now();
-        *clock = t1;
-        let dt = (t1 - t0).as_nanos() as u64;
+        let dt = tsc::ticks_to_ns(tsc::now().wrapping_sub(t0));
         slot.polls += 1;
         slot.total_ns += dt;
         slot.longest_ns = slot.longest_ns.max(dt);
@@ -274,31 +277,41 @@ impl Core {
                 }
             }
             Ok(Poll::Ready(())) => self.finish(s, task),
-            Err(payload) => {
-                let msg = panic_message(&*payload);
-                eprintln!(
-                    "enso: {id} on {} panicked in poll: {msg}; task failed, core goes on",
-                    self.idx
-                );
-                self.sv.counters.task_panics += 1;
-                let name = self.table.slots[s as usize]
-                    .name
-                    .and_then(|n| self.shared.name(n));
-                self.shared.record_failure(TaskFailure {
-                    id,
-                    name,
-                    message: msg.clone(),
-                    at_ns: self.sv.now,
-                });
-                task.fail(JoinError::Panicked(msg));
-                self.finish(s, task);
-            }
+            Err(payload) => self.task_panicked(s, task, &*payload),
         }
+    }
+
+    /// A poll of slot `s` panicked: the task fails and ends, the core goes on.
+    pub(crate) fn task_panicked(
+        &mut self,
+        s: u32,
+        mut task: BoxedTask,
+        payload: &(dyn std::any::Any + Send),
+    ) {
+        let id = self.table.id(s);
+        let msg = panic_message(payload);
+        eprintln!(
+            "enso: {id} on {} panicked in poll: {msg}; task failed, core goes on",
+            self.idx
+        );
+        self.sv.counters.task_panics += 1;
+        let name = self.table.slots[s as usize]
+            .name
+            .and_then(|n| self.shared.name(n));
+        self.shared.record_failure(TaskFailure {
+            id,
+            name,
+            message: msg.clone(),
+            at_ns: self.sv.now,
+        });
+        task.fail(JoinError::Panicked(msg));
+        self.finish(s, task);
     }
 
     /// Ends the task of slot `s`: capabilities, sockets and unread mail are
     /// released, watchers woken, the slot freed, and the task dropped.
     pub(crate) fn finish(&mut self, s: u32, task: BoxedTask) {
+        self.finish_rt(s);
         let id = self.table.id(s);
         let slot = &mut self.table.slots[s as usize];
         // A task killed while queued leaves the ready queue with its slot.
@@ -329,15 +342,25 @@ impl Core {
             Ok(s) => {
                 let id = self.table.id(s);
                 let slot = &mut self.table.slots[s as usize];
+                let mut rt = None;
                 if let Some(t) = slot.task.as_mut() {
                     t.started(id);
+                    rt = t.take_rt();
                 }
-                slot.queued = true;
-                slot.ready_handle = enqueue(&mut self.ready, s, priority);
+                match rt {
+                    Some(rt) => self.place_rt(s, rt),
+                    None => {
+                        slot.queued = true;
+                        slot.ready_handle = enqueue(&mut self.ready, s, priority);
+                    }
+                }
                 Some(id)
             }
             Err(back) => {
                 task = back;
+                if let Some(rt) = task.take_rt() {
+                    crate::rt::withdraw(&self.shared, self.idx, rt.key);
+                }
                 task.fail(JoinError::TableFull(self.idx));
                 drop_task(task, TaskId::from_bits(0));
                 None
@@ -350,7 +373,8 @@ impl Core {
         match self.table.find(id) {
             Ok(s) => {
                 let slot = &mut self.table.slots[s as usize];
-                if !slot.queued && slot.task.is_some() {
+                // Real-time tasks run when their jobs are released, not on wakes.
+                if !slot.queued && slot.task.is_some() && slot.rt.is_none() {
                     slot.queued = true;
                     slot.ready_handle = enqueue(&mut self.ready, s, slot.priority);
                 }
@@ -396,6 +420,8 @@ impl Core {
     fn has_work(&mut self) -> bool {
         let sh = &self.shared;
         !self.ready.is_empty()
+            || self.rt.has_jobs()
+            || self.rt.next_release <= sh.now()
             || self.sv.bus.has_inbound()
             || self.sv.bus.has_backlog()
             || !sh.cores[self.idx.get()].inbox.is_empty()
@@ -426,6 +452,9 @@ impl Core {
             .timers
             .as_mut()
             .and_then(|t| t.next_deadline())
+            .into_iter()
+            .chain((self.rt.next_release < u64::MAX).then_some(self.rt.next_release))
+            .min()
             .map(|d| Duration::from_nanos(d.saturating_sub(self.shared.now())));
         // With a timerfd the deadline is kept to the nanosecond; without
         // one, epoll's timeout rounds it up to the millisecond.
@@ -472,6 +501,7 @@ impl Core {
             slot.mail.clear();
             if let Some(mut t) = slot.task.take() {
                 t.fail(JoinError::Halted);
+                self.finish_rt(s);
                 dropped += 1;
                 let id = self.table.id(s);
                 self.table.slots[s as usize].caps.release_all();

@@ -161,6 +161,7 @@ impl Core {
                 total_ns: slot.total_ns,
                 capabilities: slot.caps.len(),
                 mail: slot.mail.len(),
+                rt: slot.rt.as_ref().map(|r| r.info()),
             });
         }
         if let Some(t) = &self.sv.timers {

@@ -230,6 +230,8 @@ pub enum JoinError {
     TableFull(CoreIndex),
     /// The kernel halted before the task finished.
     Halted,
+    /// A real-time task overran its budget under `OverrunPolicy::Stop`.
+    Overrun,
 }
 
 impl fmt::Display for JoinError {
@@ -239,6 +241,7 @@ impl fmt::Display for JoinError {
             JoinError::Killed => write!(f, "task killed"),
             JoinError::TableFull(c) => write!(f, "spawn refused: {c} task table full"),
             JoinError::Halted => write!(f, "kernel halted before the task finished"),
+            JoinError::Overrun => write!(f, "task stopped: a job overran its budget"),
         }
     }
 }

@@ -155,6 +155,68 @@ impl KernelHandle {
         self.spawn_on(core, priority, Discard(task))
     }
 
+    /// Spawns a periodic real-time task named `name` on `core`, after
+    /// admission control: the core's admitted set plus this task must meet
+    /// every deadline under the core's dispatch policy (limited-preemptive
+    /// analysis, see [`RtConfig`](crate::RtConfig)), or the spawn is
+    /// refused with the task that would miss and by how much, and nothing
+    /// changes. Its first job is released `params.phase_ns` after the core
+    /// places it, then one every `params.period_ns`.
+    pub fn spawn_periodic<P: crate::rt::PeriodicTask>(
+        &self,
+        core: CoreIndex,
+        name: &str,
+        params: crate::rt::RtParams,
+        task: P,
+    ) -> Result<JoinHandle<()>, crate::rt::RtSpawnError> {
+        check_spawn(&self.shared, core)?;
+        params.check()?;
+        let dispatch = self.shared.cores[core.get()].spec.rt.dispatch;
+        let key = crate::rt::admit(&self.shared, core, name, &params)?;
+        let name_id = self.shared.intern(name);
+        let Some(rt) = crate::rt::RtSlot::new(params, dispatch, key, name_id) else {
+            crate::rt::withdraw(&self.shared, core, key);
+            return Err(crate::rt::RtSpawnError::Analysis(
+                "response histogram could not be built".into(),
+            ));
+        };
+        let slot = JoinSlot::new();
+        let task = TaskBox(crate::rt::rt_boxed(task, rt, Some(slot.clone())));
+        if self
+            .post(
+                core,
+                Message::Spawn {
+                    task,
+                    priority: params.priority,
+                },
+            )
+            .is_err()
+        {
+            crate::rt::withdraw(&self.shared, core, key);
+            return Err(SpawnError::Halted.into());
+        }
+        Ok(JoinHandle::new(slot))
+    }
+
+    /// The real-time tasks admitted on `core`: name, C, T, D (ns), in
+    /// admission order.
+    pub fn rt_admitted(&self, core: CoreIndex) -> Vec<(String, u64, u64, u64)> {
+        self.shared.cores.get(core.get()).map_or(Vec::new(), |c| {
+            c.rt.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .map(|a| {
+                    (
+                        a.name.clone(),
+                        a.model.wcet,
+                        a.model.period,
+                        a.model.deadline,
+                    )
+                })
+                .collect()
+        })
+    }
+
     /// Checks that `id` names a live task.
     pub fn check(&self, id: TaskId) -> Result<(), TaskError> {
         self.shared.check(id)

@@ -28,6 +28,7 @@ use crate::ids::{CoreIndex, TaskId};
 use crate::io::Reactor;
 use crate::mesh::{Endpoint, mesh};
 use crate::rings::RingEntry;
+use crate::rt::RtCore;
 use crate::shared::{self, CoreShared, INBOX, Listing, Shared};
 use crate::stats::{CoreStatsCell, ShutdownReport};
 use crate::table::TaskTable;
@@ -58,6 +59,7 @@ impl Kernel {
 
     /// Allocates every core's state and places boot tasks and timers.
     pub fn boot(topo: Topology) -> Result<Kernel, KernelError> {
+        crate::tsc::calibrate();
         let kernel = shared::reserve().ok_or(KernelError::TooManyKernels)?;
         match boot_with(kernel, topo) {
             Ok(k) => Ok(k),
@@ -304,6 +306,7 @@ fn boot_with(kernel: u8, topo: Topology) -> Result<Kernel, KernelError> {
             listing_ready: Condvar::new(),
             synced: AtomicU64::new(0),
             running: std::sync::atomic::AtomicBool::new(true),
+            rt: Mutex::new(Vec::with_capacity(spec.max_tasks)),
         });
     }
     let rings = topo
@@ -388,7 +391,8 @@ fn new_core(
         false => None,
     };
     let fired = (spec.quanta.tasks.max(spec.quanta.bus) as usize).max(1);
-    let timerfd = match spec.reactors.timers {
+    // Task cores get one too: job releases wake a parked core on time.
+    let timerfd = match spec.reactors.timers || spec.reactors.tasks {
         true => Some(TimerFd::new(poll.registry())?),
         false => None,
     };
@@ -414,7 +418,8 @@ fn new_core(
         halted: false,
         fired: Vec::with_capacity(fired),
         timerfd,
-        clock: Instant::now(),
+        rt: RtCore::new(spec.rt.dispatch, spec.max_tasks)
+            .map_err(|e| KernelError::Bus(format!("core `{}` real-time queue: {e}", spec.name)))?,
     })
 }
 

@@ -35,7 +35,9 @@
 //! shutdown), `core` and `dispatch` (the run loop and bus message handling),
 //! `bus`, `mesh` and `link` (the InterCore bus), `task`, `table`, `context`,
 //! `join`, `future` and `waker` (tasks), `caps` and `rings` (capabilities),
-//! `timer`, `io` (mio reactor), `stats`, `doorbell`, `pin`, `handle`.
+//! `timer`, `io` (mio reactor), `stats`, `doorbell`, `pin`, `handle`,
+//! `rt` (periodic tasks: admission, release, dispatch, overruns) and `tsc`
+//! (the poll clock).
 
 pub mod bus;
 mod caps;
@@ -57,6 +59,7 @@ mod mesh;
 mod pin;
 mod prometheus;
 mod rings;
+mod rt;
 mod shared;
 pub mod shell;
 mod stats;
@@ -66,6 +69,7 @@ mod task;
 mod timer;
 mod timerfd;
 mod topology;
+mod tsc;
 mod validate;
 mod waker;
 
@@ -78,6 +82,10 @@ pub use ids::{CoreIndex, CounterId, RingId, TaskId, TimerId};
 pub use io::{Io, IoSource, IoToken, Readiness};
 pub use join::JoinHandle;
 pub use kernel::{Kernel, Running};
+pub use rt::{
+    DEFAULT_BACKGROUND_POLL_NS, DEFAULT_EVENT_COST_NS, Dispatch, Job, JobPoll, MAX_RT_NS, Miss,
+    OverrunPolicy, PeriodicTask, RtConfig, RtInfo, RtParams, RtSpawnError,
+};
 pub use stats::{
     CoreCounters, CoreInfo, RingInfo, ShutdownReport, TaskFailure, TaskInfo, TaskState, TimerInfo,
 };

@@ -147,6 +147,7 @@ impl KernelHandle {
                 t.total_ns as f64 / 1e9
             );
         }
+        rt_metrics(&mut out, &tasks);
         let rings = self.rings();
         family(
             &mut out,
@@ -181,6 +182,115 @@ impl KernelHandle {
             let _ = writeln!(out, "enso_counter{{name=\"{}\"}} {v}", label(&n));
         }
         out
+    }
+}
+
+/// Per real-time task: jobs, misses, overruns, observed WCET and response
+/// quantiles (a summary), plus which clock timed the polls.
+fn rt_metrics(out: &mut String, tasks: &[crate::TaskInfo]) {
+    family(
+        out,
+        "enso_poll_clock_tsc",
+        "gauge",
+        "1 if polls are timed with the TSC, 0 if with the OS clock.",
+    );
+    let _ = writeln!(
+        out,
+        "enso_poll_clock_tsc {}",
+        u8::from(crate::tsc::uses_tsc())
+    );
+    type Field = (
+        &'static str,
+        &'static str,
+        &'static str,
+        fn(&crate::RtInfo) -> u64,
+    );
+    let fields: [Field; 8] = [
+        ("enso_rt_released_total", "counter", "Jobs released.", |r| {
+            r.released
+        }),
+        (
+            "enso_rt_completed_total",
+            "counter",
+            "Jobs completed.",
+            |r| r.completed,
+        ),
+        (
+            "enso_rt_skipped_total",
+            "counter",
+            "Releases skipped after an overrun.",
+            |r| r.skipped,
+        ),
+        (
+            "enso_rt_deadline_misses_total",
+            "counter",
+            "Jobs completed after their deadline.",
+            |r| r.deadline_misses,
+        ),
+        (
+            "enso_rt_overruns_total",
+            "counter",
+            "Jobs that exceeded their budget C.",
+            |r| r.overruns,
+        ),
+        (
+            "enso_rt_wcet_poll_seconds",
+            "gauge",
+            "Longest observed poll.",
+            |r| r.wcet_poll_ns,
+        ),
+        (
+            "enso_rt_wcet_job_seconds",
+            "gauge",
+            "Longest observed job execution.",
+            |r| r.wcet_job_ns,
+        ),
+        (
+            "enso_rt_demoted",
+            "gauge",
+            "1 once an overrun demoted the task to the background.",
+            |r| u64::from(r.demoted),
+        ),
+    ];
+    for (name, kind, help, get) in fields {
+        family(out, name, kind, help);
+        for t in tasks {
+            let Some(r) = &t.rt else { continue };
+            let v = get(r);
+            if name.contains("seconds") {
+                let _ = writeln!(out, "{name}{{{}}} {}", task_labels(t), v as f64 / 1e9);
+            } else {
+                let _ = writeln!(out, "{name}{{{}}} {v}", task_labels(t));
+            }
+        }
+    }
+    family(
+        out,
+        "enso_rt_response_seconds",
+        "summary",
+        "Job response time, nominal release to completion.",
+    );
+    for t in tasks {
+        let Some(r) = &t.rt else { continue };
+        for (q, v) in [
+            ("0.5", r.response_p50_ns),
+            ("0.99", r.response_p99_ns),
+            ("0.999", r.response_p999_ns),
+            ("1", r.response_max_ns),
+        ] {
+            let _ = writeln!(
+                out,
+                "enso_rt_response_seconds{{{},quantile=\"{q}\"}} {}",
+                task_labels(t),
+                v as f64 / 1e9
+            );
+        }
+        let _ = writeln!(
+            out,
+            "enso_rt_response_seconds_count{{{}}} {}",
+            task_labels(t),
+            r.completed
+        );
     }
 }
 

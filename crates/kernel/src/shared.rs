@@ -52,6 +52,8 @@ pub(crate) struct CoreShared {
     pub synced: AtomicU64,
     /// False once the core's loop has ended (set by the core, Release).
     pub running: std::sync::atomic::AtomicBool,
+    /// The admitted real-time set (spawns and the core; never the hot path).
+    pub rt: Mutex<Vec<crate::rt::Admitted>>,
 }
 
 impl CoreShared {

@@ -146,6 +146,8 @@ pub struct TaskInfo {
     pub capabilities: usize,
     /// Mail waiting.
     pub mail: usize,
+    /// Real-time parameters and statistics, for a periodic task.
+    pub rt: Option<crate::rt::RtInfo>,
 }
 
 /// A task that panicked, as reported by the kernel handle.

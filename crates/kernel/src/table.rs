@@ -32,6 +32,8 @@ pub(crate) struct Slot {
     pub polls: u64,
     pub longest_ns: u64,
     pub total_ns: u64,
+    /// Real-time state, for a periodic task.
+    pub rt: Option<Box<crate::rt::RtSlot>>,
 }
 
 /// The table.
@@ -61,6 +63,7 @@ impl TaskTable {
                 polls: 0,
                 longest_ns: 0,
                 total_ns: 0,
+                rt: None,
             })
             .collect();
         TaskTable {
@@ -101,6 +104,7 @@ impl TaskTable {
         slot.polls = 0;
         slot.longest_ns = 0;
         slot.total_ns = 0;
+        slot.rt = None;
         publish(cells, s, slot.generation, true);
         self.live += 1;
         Ok(s)

@@ -47,6 +47,17 @@ pub(crate) trait Runnable: Send {
     fn fail(&mut self, err: JoinError);
     /// Tells the join handle which id the task received.
     fn started(&mut self, id: TaskId);
+    /// A real-time task's state, taken once by the core that places it.
+    fn take_rt(&mut self) -> Option<Box<crate::rt::RtSlot>> {
+        None
+    }
+    /// Runs one poll of a real-time job (only real-time tasks are run so).
+    fn run_job(&mut self, cx: &mut Context<'_>, _job: &crate::rt::Job) -> crate::rt::JobPoll {
+        match self.poll(cx) {
+            Poll::Ready(()) => crate::rt::JobPoll::Finished,
+            Poll::Pending => crate::rt::JobPoll::Pending,
+        }
+    }
 }
 
 /// A boxed erased task.

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use crate::error::TopologyError;
 use crate::ids::CoreIndex;
+use crate::rt::{Dispatch, RtConfig};
 use crate::task::{BoxedTask, Task, boxed};
 use crate::validate::{
     BootTask, BootTimer, check_cores, check_pow2, index_names, resolve_tasks, resolve_timers,
@@ -109,6 +110,8 @@ pub struct CoreSpec {
     pub max_tasks: usize,
     /// Timer table size.
     pub max_timers: usize,
+    /// Real-time dispatch policy and admission costs.
+    pub rt: RtConfig,
 }
 
 impl CoreSpec {
@@ -122,6 +125,7 @@ impl CoreSpec {
             idle: IdlePolicy::default(),
             max_tasks: DEFAULT_MAX_TASKS,
             max_timers: DEFAULT_MAX_TIMERS,
+            rt: RtConfig::default(),
         }
     }
     /// The boot core, on `cpu`.
@@ -169,6 +173,18 @@ impl CoreSpec {
     /// Sets the timer table size.
     pub fn max_timers(mut self, n: usize) -> CoreSpec {
         self.max_timers = n;
+        self
+    }
+    /// Sets how real-time jobs are dispatched (fixed priority by default).
+    pub fn dispatch(mut self, dispatch: Dispatch) -> CoreSpec {
+        self.rt.dispatch = dispatch;
+        self
+    }
+    /// Sets the admission costs: per bus message or I/O event, and the
+    /// longest background poll, in ns (see [`RtConfig`]).
+    pub fn rt_costs(mut self, event_cost_ns: u64, background_poll_ns: u64) -> CoreSpec {
+        self.rt.event_cost_ns = event_cost_ns;
+        self.rt.background_poll_ns = background_poll_ns;
         self
     }
 }

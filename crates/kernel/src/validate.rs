@@ -95,6 +95,35 @@ fn check_core_limits(c: &CoreSpec) -> Result<(), TopologyError> {
             field: format!("core `{}`.idle.spin", c.name),
         });
     }
+    check_rt(c)
+}
+
+/// A core's real-time configuration: EDF needs the task reactor, and the
+/// admission costs are bounded so the overhead term cannot overflow.
+fn check_rt(c: &CoreSpec) -> Result<(), TopologyError> {
+    if c.rt.dispatch == crate::rt::Dispatch::Edf && !c.reactors.tasks {
+        return Err(TopologyError::MissingReactor {
+            what: format!("core `{}`.rt.dispatch edf", c.name),
+            core: c.name.clone(),
+            reactor: "tasks",
+        });
+    }
+    for (what, v, max) in [
+        ("event_cost_ns", c.rt.event_cost_ns, 1_000_000_000),
+        (
+            "background_poll_ns",
+            c.rt.background_poll_ns,
+            crate::rt::MAX_RT_NS,
+        ),
+    ] {
+        if v > max {
+            return Err(TopologyError::OutOfRange {
+                field: format!("core `{}`.rt.{what}", c.name),
+                value: v,
+                max,
+            });
+        }
+    }
     Ok(())
 }
 
