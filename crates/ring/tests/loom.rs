@@ -439,3 +439,63 @@ fn park_doorbell_never_loses_a_wakeup() {
         producer.join().unwrap();
     });
 }
+
+/// A value that counts its drops in a loom atomic.
+struct Dropped(std::sync::Arc<loom::sync::atomic::AtomicUsize>);
+
+impl Drop for Dropped {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, loom::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn mpsc_consumer_gone_while_pushing_drops_each_once() {
+    use enso_ring::mpsc;
+    model(|| {
+        let drops = std::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+        let (mut tx, mut rx) = mpsc::with_config::<Dropped>(config(2)).unwrap();
+        let d = drops.clone();
+        let producer = thread::spawn(move || {
+            for _ in 0..2 {
+                match tx.try_push(Dropped(d.clone())) {
+                    Ok(()) | Err(PushError::Closed(_)) | Err(PushError::Full(_)) => {}
+                }
+            }
+        });
+        drop(rx.try_pop());
+        drop(rx);
+        producer.join().unwrap();
+        assert_eq!(drops.load(loom::sync::atomic::Ordering::SeqCst), 2);
+    });
+}
+
+#[test]
+fn work_producer_gone_consumers_drain_exactly_once() {
+    use enso_ring::work;
+    model(|| {
+        let drops = std::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+        let (mut tx, mut a) = work::with_config::<Dropped>(config(2)).unwrap();
+        let mut b = a.clone();
+        tx.try_push(Dropped(drops.clone())).unwrap();
+        tx.try_push(Dropped(drops.clone())).unwrap();
+        let other = thread::spawn(move || {
+            let mut n = 0;
+            while b.pop().is_ok() {
+                n += 1;
+            }
+            n
+        });
+        drop(tx);
+        let mut mine = 0;
+        while a.try_pop().is_ok() {
+            mine += 1;
+        }
+        let theirs = other.join().unwrap();
+        // `a` may have stopped on Empty while `b` held a claim; together
+        // they took both, each exactly once.
+        let left = std::iter::from_fn(|| a.try_pop().ok()).count();
+        assert_eq!(mine + theirs + left, 2);
+        assert_eq!(drops.load(loom::sync::atomic::Ordering::SeqCst), 2);
+    });
+}
