@@ -9,6 +9,7 @@
 
 pub mod broadcast;
 pub mod common;
+pub mod kernel;
 pub mod mpsc;
 pub mod pingpong;
 pub mod sched;
@@ -25,6 +26,7 @@ pub const REGISTRY: &[fn() -> Vec<Group>] = &[
     mpsc::groups,
     work::groups,
     sched::groups,
+    kernel::groups,
 ];
 
 /// Every group of every module.
