@@ -1,0 +1,99 @@
+//! Steady-state real-time work allocates nothing: job releases, dispatch
+//! (fixed priority on one core, EDF on the other), timed polls and the
+//! response-time histogram, counted by a global allocator. (One test in
+//! this binary, so no other test allocates during the window.)
+
+mod common;
+mod rt;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use enso::{CoreIndex, CoreSpec, Dispatch, IdlePolicy, Kernel, RtParams};
+use rt::*;
+
+/// Counts every allocation (and reallocation) in the process.
+struct Counting;
+
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards every call unchanged to the system allocator, which
+// upholds the GlobalAlloc contract; the counter has no effect on memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as our caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as our caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn steady_state_release_poll_and_record_allocate_nothing() {
+    let idle = IdlePolicy::SpinThenPark(Duration::from_micros(20));
+    let k = common::start(
+        Kernel::builder()
+            .core(CoreSpec::bsp("c0", 0).all().idle(idle))
+            .core(
+                CoreSpec::ap("c1", 1)
+                    .all()
+                    .idle(idle)
+                    .dispatch(Dispatch::Edf),
+            ),
+    );
+    let h = k.handle().clone();
+    let fp = Arc::new(AtomicU64::new(0));
+    let edf = Arc::new(AtomicU64::new(0));
+    for (core, jobs) in [(0u8, &fp), (1, &edf)] {
+        for (i, period) in [2 * MS, 3 * MS].into_iter().enumerate() {
+            h.spawn_periodic(
+                CoreIndex(core),
+                &format!("t{core}{i}"),
+                RtParams::new(MS / 4, period).priority(100 + i as u8),
+                rt::Counting::new(jobs),
+            )
+            .unwrap();
+        }
+    }
+    // Warm-up: every path (release, both queues, completion) has run.
+    wait_until("warm-up", || {
+        fp.load(Ordering::Relaxed) >= 40 && edf.load(Ordering::Relaxed) >= 40
+    });
+    let n = if cfg!(debug_assertions) { 200 } else { 1_000 };
+    let (f0, e0) = (fp.load(Ordering::Relaxed), edf.load(Ordering::Relaxed));
+    let before = ALLOCS.load(Ordering::SeqCst);
+    while fp.load(Ordering::Relaxed) < f0 + n || edf.load(Ordering::Relaxed) < e0 + n {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let after = ALLOCS.load(Ordering::SeqCst);
+    let (df, de) = (
+        fp.load(Ordering::Relaxed) - f0,
+        edf.load(Ordering::Relaxed) - e0,
+    );
+    assert_eq!(
+        after - before,
+        0,
+        "{} allocations during {df} FP jobs and {de} EDF jobs",
+        after - before
+    );
+    k.halt();
+    k.join().unwrap();
+}
