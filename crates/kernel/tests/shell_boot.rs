@@ -74,6 +74,13 @@ fn boot_scripts() {
     assert_eq!(l, 2);
     assert!(m.contains("tasks reactor"), "{m}");
 
+    // Per-core real-time dispatch.
+    let p = evaluate("d.o", "core[`b;0;`bsp;`all]; dispatch[`b;`edf]", &[0]).expect("evaluates");
+    assert_eq!(p.cores[0].0.rt.dispatch, enso::Dispatch::Edf);
+    let (_, c, m) = err_at("core[`b;0;`bsp;`all]; dispatch[`b;`rr]");
+    assert_eq!(c, 23, "{m}");
+    assert!(m.contains("`fp or `edf"), "{m}");
+
     // Topics and sectors (broadcast rings; a sector splits one region).
     let p = evaluate(
         "t.o",

@@ -138,7 +138,10 @@ fn timers_kill_qos_and_listings() {
     let (printed, r) = m.eval("prom[]", WAIT).expect("answers");
     assert_eq!(r, Ok(String::new()));
     let text = printed.join("\n");
-    assert!(text.contains("# TYPE") && text.contains("core=\"c1\""), "{text}");
+    assert!(
+        text.contains("# TYPE") && text.contains("core=\"c1\""),
+        "{text}"
+    );
     // halt from O stops the machine.
     m.post("halt[]").expect("posted");
     let t0 = Instant::now();
@@ -202,5 +205,21 @@ fn background_prints_reach_the_console() {
     printed_after(&mut m, "spawn[`c1;10;\"1+`a\"]", |p| {
         p.contains("number expected")
     });
+    m.halt(WAIT).expect("halts");
+}
+
+#[test]
+fn periodic_o_tasks_are_admitted_or_refused() {
+    let mut m = boot();
+    // A periodic O task: budget 1 ms, period 5 ms; each job sends its number.
+    ok(&mut m, "p:periodic[`c1;`tick;1;5;5;\"snd[parent;job]\"]");
+    assert_eq!(ok(&mut m, "{rcv[]}'!3"), "0 1 2");
+    let tasks = eventually(&mut m, "tasks[]", |v| v.contains("1/5/5ms"));
+    assert!(tasks.contains("tick"), "{tasks}");
+    // Admission control refuses what would overload the core, and says why.
+    let e = fails(&mut m, "periodic[`c1;`hog;9;10;10;\"1\"]");
+    assert!(e.contains("refused") && e.contains("hog"), "{e}");
+    assert!(fails(&mut m, "periodic[`c1;`bad;1;0;5;\"1\"]").contains("periodic"));
+    ok(&mut m, "kill p");
     m.halt(WAIT).expect("halts");
 }

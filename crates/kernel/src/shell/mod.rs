@@ -20,6 +20,7 @@ pub mod boot;
 pub mod defaults;
 pub mod machine;
 pub mod otask;
+pub mod periodic;
 pub mod registry;
 pub mod script;
 pub mod state;

@@ -85,6 +85,8 @@ pub(crate) enum Wait {
 enum Kind {
     /// Runs console texts forever.
     Zero,
+    /// Runs its script once per job of a periodic real-time task.
+    Job,
     /// Runs one script, then ends.
     Script,
 }
@@ -104,6 +106,8 @@ pub struct OTask {
     failed: Option<String>,
     /// The console text is an assignment: its value is not printed.
     quiet: bool,
+    /// The last program ended in an error.
+    errored: bool,
 }
 
 impl std::fmt::Debug for OTask {
@@ -131,6 +135,7 @@ impl OTask {
             parent,
             failed: None,
             quiet: false,
+            errored: false,
         }
     }
 
@@ -153,6 +158,27 @@ impl OTask {
         t
     }
 
+    /// An O task for the jobs of a periodic task: [`OTask::start_job`]
+    /// loads `src` for each job.
+    pub(crate) fn job(shell: Arc<Shell>, name: &str, parent: TaskId) -> OTask {
+        let mut t = OTask::new(shell, name, Kind::Job, Some(parent));
+        t.interp.set("job", Value::Int(0));
+        t
+    }
+
+    /// Loads `src` as the program of job `seq` (which the script sees as `job`).
+    pub(crate) fn start_job(&mut self, src: &str, seq: u64) -> Result<(), String> {
+        self.errored = false;
+        self.wait = Wait::None;
+        self.interp.set("job", Value::Int(seq as i64));
+        self.interp.load(src).map_err(|e| e.render())
+    }
+
+    /// Whether the last program ended in an error (reported on the console).
+    pub(crate) fn errored(&self) -> bool {
+        self.errored
+    }
+
     /// Records the spawner's id (`parent` in the script).
     pub(crate) fn with_parent(mut self, parent: TaskId) -> OTask {
         self.parent = Some(parent);
@@ -168,6 +194,7 @@ impl OTask {
                 self.shell.set_zero(cx.id());
                 self.shell.emit(Event::ZeroReady(cx.id()));
             }
+            Kind::Job => {}
             Kind::Script => {
                 // List the task under its name (boot name, or its source).
                 if let Some(h) = self.shell.handle() {
@@ -242,7 +269,7 @@ impl crate::Task for OTask {
         }
         if self.interp.is_idle() {
             match self.kind {
-                Kind::Script => return Poll::Ready(()),
+                Kind::Script | Kind::Job => return Poll::Ready(()),
                 Kind::Zero => {
                     if !self.next_text(cx) {
                         return Poll::Pending;
@@ -267,8 +294,9 @@ impl crate::Task for OTask {
                 Poll::Pending
             }
             (Outcome::Waiting, _) => Poll::Pending,
-            (Outcome::Done(_), Kind::Script) => Poll::Ready(()),
-            (Outcome::Error(e), Kind::Script) => {
+            (Outcome::Done(_), Kind::Script | Kind::Job) => Poll::Ready(()),
+            (Outcome::Error(e), Kind::Script | Kind::Job) => {
+                self.errored = true;
                 self.shell.emit(Event::Print(format!(
                     "task `{}`: {}",
                     self.name,

@@ -113,9 +113,36 @@ pub fn tasks(h: &KernelHandle) -> Value {
                     ("max_poll_us", f(t.longest_poll_ns as f64 / 1e3, 1)),
                     ("caps", i(t.capabilities as u64)),
                     ("mail", i(t.mail as u64)),
+                    ("rt", Value::str(&rt_summary(t.rt.as_ref()))),
                 ])
             })
             .collect(),
+    )
+}
+
+/// A real-time task's parameters and record, in one cell.
+fn rt_summary(rt: Option<&crate::RtInfo>) -> String {
+    let Some(r) = rt else {
+        return "-".into();
+    };
+    let ms = |ns: u64| {
+        let v = ns as f64 / 1e6;
+        if v.fract() == 0.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v}")
+        }
+    };
+    let p = &r.params;
+    format!(
+        "{}/{}/{}ms {:?}: {} jobs, {} missed, {} overran",
+        ms(p.wcet_ns),
+        ms(p.period_ns),
+        ms(p.deadline_ns),
+        r.dispatch,
+        r.completed,
+        r.deadline_misses,
+        r.overruns
     )
 }
 

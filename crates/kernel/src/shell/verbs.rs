@@ -46,6 +46,7 @@ pub(crate) const SYSTEM_VERBS: &[(&str, Arity)] = &[
     ("me", Arity::Variadic),
     ("help", Arity::Variadic),
     ("prom", Arity::Variadic),
+    ("periodic", Arity::Variadic),
 ];
 
 /// How soon an O task waiting on a ring or a spawn looks again (on a timer core).
@@ -111,6 +112,7 @@ impl<'a, 'b> TaskHost<'a, 'b> {
                 })
             }
             "spawn" => self.spawn(a),
+            "periodic" => self.periodic(a),
             "kill" => {
                 count(verb, a, 1, 1)?;
                 let id = self.task_id(verb, &a[0])?;
@@ -294,6 +296,28 @@ impl<'a, 'b> TaskHost<'a, 'b> {
                     .map_err(|e| err(verb, e))?
             }
         };
+        *self.wait = Wait::Spawn(jh);
+        self.retry();
+        Ok(None)
+    }
+
+    fn periodic(&mut self, a: &[Value]) -> Answer {
+        let verb = "periodic";
+        count(verb, a, 6, 6)?;
+        let core = self.core(verb, &a[0])?;
+        let tname = name(verb, "name", &a[1])?;
+        let c = millis(verb, "budget C", &a[2])?;
+        let t = millis(verb, "period T", &a[3])?;
+        let d = millis(verb, "deadline D", &a[4])?;
+        let src = super::args::text(verb, "body (O source)", &a[5])?;
+        enso_o::parser::parse(&src).map_err(|e| err(verb, e.render()))?;
+        let mut params = crate::RtParams::new(c, t);
+        params.deadline_ns = d;
+        let task = OTask::job(self.shell.clone(), &tname, self.cx.id());
+        let jh = self
+            .handle(verb)?
+            .spawn_periodic(core, &tname, params, super::periodic::OJob::new(task, &src))
+            .map_err(|e| err(verb, e))?;
         *self.wait = Wait::Spawn(jh);
         self.retry();
         Ok(None)
@@ -600,6 +624,8 @@ system verbs (ids are ints; cores are symbols or indices; times in ms):
   sleep ms                    suspend this task (not its core)
   qos[core;bus;io;tasks]      change a core's run-loop quanta live
   print x   me[]   halt[]     print; my id; stop the machine
+  periodic[core;`name;C;T;D;"src"]  a real-time task: run src once per period T (ms),
+                              budget C, deadline D; admitted by the core or refused
   prom[]                      print every statistic as Prometheus text
 O: right to left, x:1 assigns, {x+y} lambdas, f[x;y], $[c;t;f], +/ ' \ adverbs
 "#;

@@ -11,9 +11,9 @@ use crate::shell::state::Backpressure;
 use crate::shell::topic::TopicMode;
 use crate::{CoreSpec, IdlePolicy, Quanta, TimerKind, TimerTarget};
 
-pub(super) const VERBS: [&str; 17] = [
-    "core", "quanta", "idle", "slots", "ring", "topic", "sector", "counter", "task", "writes",
-    "reads", "timer", "pin", "share", "fuel", "mailbox", "print",
+pub(super) const VERBS: [&str; 18] = [
+    "core", "quanta", "idle", "slots", "dispatch", "ring", "topic", "sector", "counter", "task",
+    "writes", "reads", "timer", "pin", "share", "fuel", "mailbox", "print",
 ];
 
 pub(super) struct BootHost<'a> {
@@ -80,6 +80,17 @@ impl BootHost<'_> {
                     }
                 };
                 self.core_mut(verb, &a[0])?.idle = policy;
+                Ok(Value::Nil)
+            }
+            "dispatch" => {
+                count(verb, a, 2, 2)?;
+                let d = match name(verb, "policy", &a[1])?.as_str() {
+                    "fp" => crate::Dispatch::FixedPriority,
+                    "edf" => crate::Dispatch::Edf,
+                    o => return Err(err(verb, format!("policy must be `fp or `edf, found `{o}"))),
+                };
+                let c = self.core_mut(verb, &a[0])?.clone();
+                *self.core_mut(verb, &a[0])? = c.dispatch(d);
                 Ok(Value::Nil)
             }
             "slots" => {
