@@ -216,3 +216,71 @@ fn drive(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A blocking echo server for `conns` connections, one thread each;
+    /// `flip` corrupts the byte at that offset of every message.
+    fn server(conns: usize, flip: Option<usize>) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("address");
+        std::thread::spawn(move || {
+            for _ in 0..conns {
+                let Ok((mut s, _)) = listener.accept() else {
+                    return;
+                };
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 64];
+                    while let Ok(n) = s.read(&mut buf) {
+                        if n == 0 {
+                            return;
+                        }
+                        if let Some(i) = flip.filter(|&i| i < n) {
+                            buf[i] ^= 1;
+                        }
+                        if s.write_all(&buf[..n]).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    fn load(requests: u64) -> Load {
+        Load {
+            conns: 3,
+            size: 16,
+            requests,
+            limit: Duration::from_secs(20),
+        }
+    }
+
+    #[test]
+    fn every_request_is_answered_timed_and_counted() {
+        let out = run(server(3, None), load(101)).expect("load runs");
+        assert_eq!(out.latency.len(), 101);
+        assert_eq!(out.checksum, (1..=101).sum::<u64>());
+        assert!(out.elapsed > Duration::ZERO);
+    }
+
+    #[test]
+    fn a_corrupted_echo_fails_the_run() {
+        let err = run(server(3, Some(9)), load(10)).expect_err("corruption seen");
+        assert!(err.to_string().contains("differs"), "{err}");
+    }
+
+    #[test]
+    fn a_load_without_room_for_the_request_number_is_refused() {
+        let bad = Load { size: 4, ..load(1) };
+        let addr = SocketAddr::from(([127, 0, 0, 1], 9));
+        assert_eq!(
+            run(addr, bad).expect_err("refused").kind(),
+            io::ErrorKind::InvalidInput
+        );
+    }
+}

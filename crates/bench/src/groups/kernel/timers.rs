@@ -217,3 +217,41 @@ fn percentile<const Q: u32>(p: &Params, late: &[u64]) -> Result<Sample, BenchErr
     };
     Ok(percentile_sample(p, Duration::from_nanos(ns)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(items: u64) -> Params {
+        Params {
+            label: "kernel-timer/test".to_string(),
+            items,
+            capacity: 0,
+            batch: 1,
+        }
+    }
+
+    #[test]
+    fn percentiles_come_from_every_timer() {
+        let late: Vec<u64> = (1..=100).map(|v| v * 1000).collect();
+        let p = params(100);
+        let per = |s: Sample| s.elapsed.as_nanos() as u64 / s.items;
+        let p50 = per(percentile::<500>(&p, &late).expect("p50"));
+        let max = per(percentile::<1000>(&p, &late).expect("max"));
+        assert!((50_000..=50_100).contains(&p50), "{p50}");
+        assert!((100_000..=100_100).contains(&max), "{max}");
+    }
+
+    #[test]
+    fn a_timer_that_never_fired_fails_the_run() {
+        let mut late = vec![5; 10];
+        late[3] = NOT_FIRED;
+        assert!(percentile::<990>(&params(10), &late).is_err());
+        assert!(percentile::<990>(&params(11), &late[..]).is_err());
+    }
+
+    #[test]
+    fn offsets_stay_within_the_spread() {
+        assert!((0..10_000).all(|i| offset(i) < SPREAD));
+    }
+}
