@@ -337,15 +337,24 @@ impl Core {
 
     /// Places a task on this core; a full table fails its joiner.
     pub(crate) fn place(&mut self, mut task: BoxedTask, priority: u8) -> Option<TaskId> {
+        let rt = task.take_rt();
+        self.place_as(task, priority, rt)
+    }
+
+    /// Places a task, a real-time one if `rt` is given.
+    pub(crate) fn place_as(
+        &mut self,
+        mut task: BoxedTask,
+        priority: u8,
+        rt: Option<Box<crate::rt::RtSlot>>,
+    ) -> Option<TaskId> {
         let cells = &self.shared.cores[self.idx.get()].slots;
         match self.table.insert(task, priority, cells) {
             Ok(s) => {
                 let id = self.table.id(s);
                 let slot = &mut self.table.slots[s as usize];
-                let mut rt = None;
                 if let Some(t) = slot.task.as_mut() {
                     t.started(id);
-                    rt = t.take_rt();
                 }
                 match rt {
                     Some(rt) => self.place_rt(s, rt),
@@ -358,7 +367,7 @@ impl Core {
             }
             Err(back) => {
                 task = back;
-                if let Some(rt) = task.take_rt() {
+                if let Some(rt) = rt {
                     crate::rt::withdraw(&self.shared, self.idx, rt.key);
                 }
                 task.fail(JoinError::TableFull(self.idx));

@@ -96,6 +96,14 @@ pub enum TopologyError {
         /// "tasks", "timers" or "io".
         reactor: &'static str,
     },
+    /// A boot-time periodic task refused: bad parameters, or admission
+    /// control (the error names the task that would miss and by how much).
+    RealTime {
+        /// The task declared.
+        task: String,
+        /// Why it is refused.
+        error: crate::rt::RtSpawnError,
+    },
     /// Two tasks claim the same end of a single-producer single-consumer ring.
     RingEndTaken {
         /// The ring.
@@ -156,6 +164,7 @@ impl fmt::Display for TopologyError {
                     "{what}: core `{core}` does not run the {reactor} reactor"
                 )
             }
+            RealTime { task, error } => write!(f, "task `{task}`: {error}"),
             RingEndTaken {
                 ring,
                 end,

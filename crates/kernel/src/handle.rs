@@ -181,7 +181,7 @@ impl KernelHandle {
             ));
         };
         let slot = JoinSlot::new();
-        let task = TaskBox(crate::rt::rt_boxed(task, rt, Some(slot.clone())));
+        let task = TaskBox(crate::rt::rt_boxed(task, Some(rt), Some(slot.clone())));
         if self
             .post(
                 core,

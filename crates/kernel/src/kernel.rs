@@ -345,7 +345,7 @@ fn boot_with(kernel: u8, topo: Topology) -> Result<Kernel, KernelError> {
     for ((i, ep), poll) in eps.into_iter().enumerate().zip(polls) {
         cores.push(new_core(&shared, CoreIndex(i as u8), ep, poll)?);
     }
-    let ids = place_boot_tasks(&shared, &mut cores, topo.tasks);
+    let ids = place_boot_tasks(&shared, &mut cores, topo.tasks)?;
     for t in topo.timers {
         let task = ids[t.task];
         let action = match t.word {
@@ -423,12 +423,28 @@ fn new_core(
     })
 }
 
+/// Admits a boot-time periodic task (the topology's build already checked
+/// the set, so this passes) and builds its real-time state.
+fn boot_rt(
+    shared: &Shared,
+    core: CoreIndex,
+    task: &str,
+    name: u32,
+    params: crate::rt::RtParams,
+) -> Result<Box<crate::rt::RtSlot>, KernelError> {
+    let key = crate::rt::admit(shared, core, task, &params)
+        .map_err(|e| KernelError::Bus(format!("task `{task}`: {e}")))?;
+    let dispatch = shared.cores[core.get()].spec.rt.dispatch;
+    crate::rt::RtSlot::new(params, dispatch, key, name)
+        .ok_or_else(|| KernelError::Bus(format!("task `{task}`: response histogram")))
+}
+
 /// Places boot tasks (the topology checked table sizes) with their capabilities.
 fn place_boot_tasks(
     shared: &Arc<Shared>,
     cores: &mut [Core],
     tasks: Vec<crate::validate::BootTask>,
-) -> Vec<TaskId> {
+) -> Result<Vec<TaskId>, KernelError> {
     let rings = shared
         .rings
         .read()
@@ -438,7 +454,11 @@ fn place_boot_tasks(
     for t in tasks {
         let core = &mut cores[t.core.get()];
         let name = shared.intern(&t.name);
-        let Some(id) = core.place((t.make)(), t.priority) else {
+        let rt = match t.rt {
+            Some(p) => Some(boot_rt(shared, t.core, &t.name, name, p)?),
+            None => None,
+        };
+        let Some(id) = core.place_as((t.make)(), t.priority, rt) else {
             ids.push(TaskId::from_bits(0));
             continue;
         };
@@ -460,5 +480,5 @@ fn place_boot_tasks(
         }
         ids.push(id);
     }
-    ids
+    Ok(ids)
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use crate::error::TopologyError;
 use crate::ids::CoreIndex;
-use crate::rt::{Dispatch, RtConfig};
+use crate::rt::{Dispatch, PeriodicTask, RtConfig, RtParams};
 use crate::task::{BoxedTask, Task, boxed};
 use crate::validate::{
     BootTask, BootTimer, check_cores, check_pow2, index_names, resolve_tasks, resolve_timers,
@@ -248,6 +248,8 @@ pub struct TaskSpec {
     pub reads: Vec<String>,
     /// Counters the task may update.
     pub counters: Vec<String>,
+    /// Real-time parameters, for a periodic task ([`TaskSpec::periodic`]).
+    pub rt: Option<RtParams>,
     pub(crate) make: Box<dyn FnOnce() -> BoxedTask + Send>,
 }
 
@@ -274,7 +276,33 @@ impl TaskSpec {
             writes: Vec::new(),
             reads: Vec::new(),
             counters: Vec::new(),
+            rt: None,
             make: Box::new(move || boxed(make(), None)),
+        }
+    }
+
+    /// A periodic real-time task named `name` on core `core`, built by
+    /// `make` at boot. The topology's build runs admission control on each
+    /// core's periodic tasks in declaration order and refuses the first one
+    /// that makes some task miss ([`TopologyError::RealTime`]).
+    pub fn periodic<P: PeriodicTask, F>(
+        name: &str,
+        core: &str,
+        params: RtParams,
+        make: F,
+    ) -> TaskSpec
+    where
+        F: FnOnce() -> P + Send + 'static,
+    {
+        TaskSpec {
+            name: name.to_string(),
+            core: core.to_string(),
+            priority: params.priority,
+            writes: Vec::new(),
+            reads: Vec::new(),
+            counters: Vec::new(),
+            rt: Some(params),
+            make: Box::new(move || crate::rt::rt_boxed(make(), None, None)),
         }
     }
     /// Sets the priority.
@@ -439,6 +467,7 @@ impl KernelBuilder {
             &ring_index,
             &counter_index,
         )?;
+        crate::validate::check_rt_tasks(&tasks, &self.cores)?;
         let timers = resolve_timers(self.timers, &self.cores, &core_index, &task_index)?;
         Ok(Topology {
             cores: self.cores,

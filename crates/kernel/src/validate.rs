@@ -186,7 +186,36 @@ pub(crate) struct BootTask {
     pub writes: Vec<RingId>,
     pub reads: Vec<RingId>,
     pub counters: Vec<CounterId>,
+    pub rt: Option<crate::rt::RtParams>,
     pub make: Box<dyn FnOnce() -> BoxedTask + Send>,
+}
+
+/// Admission control of the boot-time periodic tasks, per core in
+/// declaration order: the first that makes some task miss is refused.
+pub(crate) fn check_rt_tasks(tasks: &[BootTask], cores: &[CoreSpec]) -> Result<(), TopologyError> {
+    for (c, spec) in cores.iter().enumerate() {
+        let overhead = crate::rt::admit::overhead_of(spec.quanta, spec.rt);
+        let mut set: Vec<(&str, enso_sched::Task)> = Vec::new();
+        for t in tasks.iter().filter(|t| t.core.get() == c) {
+            let Some(p) = t.rt else { continue };
+            let err = |error| TopologyError::RealTime {
+                task: t.name.clone(),
+                error,
+            };
+            p.check().map_err(err)?;
+            crate::rt::admit::check(
+                &spec.name,
+                spec.rt.dispatch,
+                overhead,
+                &set,
+                &t.name,
+                p.model(),
+            )
+            .map_err(err)?;
+            set.push((&t.name, p.model()));
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn resolve_tasks(
@@ -264,6 +293,7 @@ pub(crate) fn resolve_tasks(
             writes,
             reads,
             counters: ctrs,
+            rt: t.rt,
             make: t.make,
         });
     }

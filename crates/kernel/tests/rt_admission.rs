@@ -205,3 +205,64 @@ fn bad_parameters_and_topologies_are_refused_by_field() {
         .unwrap_err();
     assert!(e.to_string().contains("rt.event_cost_ns"), "{e}");
 }
+
+#[test]
+fn boot_time_periodic_tasks_are_admitted_by_the_build_and_run() {
+    let idle = IdlePolicy::SpinThenPark(std::time::Duration::from_micros(20));
+    let jobs = Arc::new(AtomicU64::new(0));
+    let builder = |with_c: bool| {
+        let (ja, jb) = (jobs.clone(), jobs.clone());
+        let mut b = Kernel::builder()
+            .core(CoreSpec::bsp("c0", 0).all().idle(idle))
+            .core(CoreSpec::ap("c1", 1).all().idle(idle).rt_costs(0, 0))
+            .task(enso::TaskSpec::periodic(
+                "A",
+                "c1",
+                RtParams::new(2 * MS, 10 * MS).priority(200),
+                move || Counting::new(&ja),
+            ))
+            .task(enso::TaskSpec::periodic(
+                "B",
+                "c1",
+                RtParams::new(3 * MS, 20 * MS).priority(100),
+                move || Counting::new(&jb),
+            ));
+        if with_c {
+            let jc = jobs.clone();
+            b = b.task(enso::TaskSpec::periodic(
+                "C",
+                "c1",
+                RtParams::new(6 * MS, 10 * MS).priority(250),
+                move || Counting::new(&jc),
+            ));
+        }
+        b
+    };
+    match builder(true).build() {
+        Err(TopologyError::RealTime {
+            task,
+            error: RtSpawnError::Unschedulable { failing, miss, .. },
+        }) => {
+            assert_eq!(task, "C");
+            assert_eq!(failing, "A");
+            assert_eq!(miss, Miss::By(MS));
+        }
+        r => panic!("expected a refusal, got {:?}", r.map(|_| ())),
+    }
+    let k = start(builder(false));
+    let h = k.handle().clone();
+    let names: Vec<String> = h
+        .rt_admitted(CoreIndex(1))
+        .into_iter()
+        .map(|a| a.0)
+        .collect();
+    assert_eq!(names, ["A", "B"]);
+    wait_until("boot jobs run", || {
+        jobs.load(std::sync::atomic::Ordering::Relaxed) >= 6
+    });
+    let listed: Vec<_> = h.tasks().into_iter().filter(|t| t.rt.is_some()).collect();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().any(|t| t.name.as_deref() == Some("A")));
+    k.halt();
+    k.join().unwrap();
+}

@@ -32,14 +32,53 @@ pub(crate) struct Admitted {
 
 static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
 
-/// The run-loop overhead charged as blocking on `core`, in ns.
+/// The run-loop overhead charged as blocking on `core`, in ns (with the
+/// core's live quanta).
 pub(crate) fn overhead(sh: &Shared, core: CoreIndex) -> u64 {
     let c = &sh.cores[core.get()];
     let q = *c.quanta.lock().unwrap_or_else(|e| e.into_inner());
-    let rt = c.spec.rt;
+    overhead_of(q, c.spec.rt)
+}
+
+/// The overhead for quanta `q` and configuration `rt`, in ns.
+pub(crate) fn overhead_of(q: crate::topology::Quanta, rt: crate::rt::RtConfig) -> u64 {
     (u64::from(q.bus) + u64::from(q.io))
         .saturating_mul(rt.event_cost_ns)
         .saturating_add(rt.background_poll_ns)
+}
+
+/// Checks that `set` plus `new` (named `name`) is schedulable on a core
+/// named `core` with `dispatch` and `overhead`; `names` are the set's.
+pub(crate) fn check(
+    core: &str,
+    dispatch: Dispatch,
+    overhead: u64,
+    set: &[(&str, enso_sched::Task)],
+    name: &str,
+    new: enso_sched::Task,
+) -> Result<(), RtSpawnError> {
+    let mut models: Vec<enso_sched::Task> = set.iter().map(|a| a.1).collect();
+    models.push(new);
+    let policy = match dispatch {
+        Dispatch::FixedPriority => Policy::FixedPriority(Priorities::Explicit),
+        Dispatch::Edf => Policy::Edf,
+    };
+    let verdict = enso_sched::analysis::analyze(&models, policy, Preemption::Limited { overhead })
+        .map_err(|e| RtSpawnError::Analysis(e.to_string()))?;
+    if verdict.schedulable() {
+        return Ok(());
+    }
+    let (who, miss) = blame(&verdict);
+    let failing = who
+        .and_then(|i| set.get(i).map(|a| a.0))
+        .unwrap_or(name)
+        .to_string();
+    Err(RtSpawnError::Unschedulable {
+        core: core.to_string(),
+        spawned: name.to_string(),
+        failing,
+        miss,
+    })
 }
 
 /// Admits `params` named `name` on `core`, or says who would miss.
@@ -53,26 +92,17 @@ pub(crate) fn admit(
     let c = &sh.cores[core.get()];
     let overhead = overhead(sh, core);
     let mut set = c.rt.lock().unwrap_or_else(|e| e.into_inner());
-    let mut models: Vec<enso_sched::Task> = set.iter().map(|a| a.model).collect();
-    models.push(params.model());
-    let policy = match c.spec.rt.dispatch {
-        Dispatch::FixedPriority => Policy::FixedPriority(Priorities::Explicit),
-        Dispatch::Edf => Policy::Edf,
-    };
-    let verdict = enso_sched::analysis::analyze(&models, policy, Preemption::Limited { overhead })
-        .map_err(|e| RtSpawnError::Analysis(e.to_string()))?;
-    if !verdict.schedulable() {
-        let (who, miss) = blame(&verdict);
-        let failing = who
-            .and_then(|i| set.get(i).map(|a| a.name.clone()))
-            .unwrap_or_else(|| name.to_string());
-        return Err(RtSpawnError::Unschedulable {
-            core: c.spec.name.clone(),
-            spawned: name.to_string(),
-            failing,
-            miss,
-        });
-    }
+    let named: Vec<(&str, enso_sched::Task)> =
+        set.iter().map(|a| (a.name.as_str(), a.model)).collect();
+    check(
+        &c.spec.name,
+        c.spec.rt.dispatch,
+        overhead,
+        &named,
+        name,
+        params.model(),
+    )?;
+    drop(named);
     let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
     set.push(Admitted {
         key,

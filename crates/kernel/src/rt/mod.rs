@@ -19,7 +19,7 @@
 //! [`RtInfo`]. A job whose execution exceeds C is an overrun, handled by
 //! the task's [`OverrunPolicy`].
 
-mod admit;
+pub(crate) mod admit;
 mod release;
 mod run;
 mod slot;

@@ -20,6 +20,7 @@ impl Core {
     pub(crate) fn place_rt(&mut self, s: u32, mut rt: Box<RtSlot>) {
         let at = self.shared.now().saturating_add(rt.params.phase_ns);
         rt.next_release = at;
+        rt.dispatch = self.rt.dispatch;
         let slot = &mut self.table.slots[s as usize];
         slot.name = Some(rt.name);
         slot.rt = Some(rt);

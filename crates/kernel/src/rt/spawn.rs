@@ -25,12 +25,12 @@ struct RtSpawned<P: PeriodicTask> {
 /// Boxes a periodic task with its real-time state and join slot.
 pub(crate) fn rt_boxed<P: PeriodicTask>(
     task: P,
-    rt: Box<RtSlot>,
+    rt: Option<Box<RtSlot>>,
     join: Option<Arc<JoinSlot<()>>>,
 ) -> BoxedTask {
     Box::new(RtSpawned {
         task: Some(task),
-        rt: Some(rt),
+        rt,
         outcome: None,
         join,
     })
