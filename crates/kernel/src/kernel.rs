@@ -309,14 +309,13 @@ fn boot_with(kernel: u8, topo: Topology) -> Result<Kernel, KernelError> {
             rt: Mutex::new(Vec::with_capacity(spec.max_tasks)),
         });
     }
-    let rings = topo
+    let specs: Vec<(&str, usize)> = topo
         .rings
         .iter()
-        .map(|r| {
-            RingEntry::new(&r.name, r.capacity)
-                .map_err(|e| KernelError::Bus(format!("ring `{}`: {e}", r.name)))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|r| (r.name.as_str(), r.capacity))
+        .collect();
+    let rings = RingEntry::sector(&specs)
+        .map_err(|e| KernelError::Bus(format!("boot rings sector: {e}")))?;
     let counters: Vec<(String, Counter)> = topo
         .counters
         .iter()

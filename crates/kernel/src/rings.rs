@@ -9,12 +9,15 @@
 //! Each end counts its own traffic (pushed by the writer, popped by the
 //! reader; each counter has a single writer, so a plain store publishes it),
 //! which gives depth and throughput to the stats without touching the ring.
-//! The words travel in an `enso_ring::spsc` ring.
+//! The words travel in an `enso_ring::spsc` ring; the rings declared at
+//! boot share one `enso_ring::sector` allocation.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crossbeam_utils::CachePadded;
+use enso_ring::Policy;
+use enso_ring::sector::Sector;
 use enso_ring::spsc::{Consumer, Producer, channel};
 
 use crate::bus::End;
@@ -48,6 +51,40 @@ impl RingEntry {
     /// A new ring with both ends free (`capacity` a power of two).
     pub(crate) fn new(name: &str, capacity: usize) -> Result<Arc<RingEntry>, enso_ring::RingError> {
         let (tx, rx) = channel(capacity)?;
+        Ok(RingEntry::with_ends(name, capacity, tx, rx))
+    }
+
+    /// The rings declared at boot, carved out of one sector (a single
+    /// cache-aligned allocation, each ring on its own lines): `specs` are
+    /// names and power-of-two capacities, so each carve is exactly its
+    /// ring's capacity.
+    pub(crate) fn sector(
+        specs: &[(&str, usize)],
+    ) -> Result<Vec<Arc<RingEntry>>, enso_ring::RingError> {
+        if specs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let caps: Vec<usize> = specs.iter().map(|s| s.1).collect();
+        let sector = Sector::<u64>::new(caps.iter().sum(), &caps)?;
+        if sector.capacities() != caps {
+            // Only powers of two reach here, which carve exactly; anything
+            // else gets rings of its own.
+            return specs.iter().map(|s| RingEntry::new(s.0, s.1)).collect();
+        }
+        let mut out = Vec::with_capacity(specs.len());
+        for (carve, (name, capacity)) in sector.into_carves().into_iter().zip(specs) {
+            let (tx, rx) = carve.spsc(Policy::default())?;
+            out.push(RingEntry::with_ends(name, *capacity, tx, rx));
+        }
+        Ok(out)
+    }
+
+    fn with_ends(
+        name: &str,
+        capacity: usize,
+        tx: Producer<u64>,
+        rx: Consumer<u64>,
+    ) -> Arc<RingEntry> {
         let entry = Arc::new(RingEntry {
             name: name.to_string(),
             capacity,
@@ -66,7 +103,7 @@ impl RingEntry {
             entry: entry.clone(),
             popped: 0,
         });
-        Ok(entry)
+        entry
     }
 
     /// Takes the free write end.
@@ -146,5 +183,33 @@ impl WordRx {
     pub(crate) fn release(self) {
         let e = self.entry.clone();
         *lock(&e.reader) = Some(self);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RingEntry;
+
+    #[test]
+    fn boot_rings_share_one_sector_and_keep_their_capacities() {
+        let rings = RingEntry::sector(&[("a", 4), ("b", 16), ("c", 8)]).unwrap();
+        let caps: Vec<usize> = rings.iter().map(|r| r.capacity).collect();
+        assert_eq!(caps, [4, 16, 8]);
+        for (i, r) in rings.iter().enumerate() {
+            let (mut tx, mut rx) = (r.take_writer().unwrap(), r.take_reader().unwrap());
+            for w in 0..r.capacity as u64 {
+                tx.push(w * 10 + i as u64).unwrap();
+            }
+            // Full at its capacity: the carve is exactly that big.
+            assert_eq!(tx.push(99), Err(99));
+            for w in 0..r.capacity as u64 {
+                assert_eq!(rx.pop(), Some(w * 10 + i as u64));
+            }
+            assert_eq!(rx.pop(), None);
+            assert_eq!(r.info().pushed, r.capacity as u64);
+            tx.release();
+            rx.release();
+        }
+        assert!(RingEntry::sector(&[]).unwrap().is_empty());
     }
 }
