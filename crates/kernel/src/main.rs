@@ -26,6 +26,22 @@ use std::time::{Duration, Instant};
 use clap::{Parser, Subcommand};
 use enso::shell::{Event, Machine, MachineError};
 
+/// `println!` that hands back a closed stdout (a pipe to `head`) as an
+/// error instead of panicking.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        let mut out = std::io::stdout().lock();
+        writeln!(out, $($t)*).and_then(|()| out.flush())
+    }};
+}
+
+/// `eprintln!` that ignores a closed stderr.
+macro_rules! warn {
+    ($($t:tt)*) => {{
+        let _ = writeln!(std::io::stderr().lock(), $($t)*);
+    }};
+}
+
 /// Enso: a real-time, thread-per-core kernel, driven live from an O shell.
 #[derive(Parser, Debug)]
 #[command(name = "enso", version, about)]
@@ -68,14 +84,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let default = enso::shell::defaults::script(&enso::available_cpus());
     if cli.print_default {
-        print!("{default}");
+        let _ = write!(std::io::stdout().lock(), "{default}");
         return ExitCode::SUCCESS;
     }
     let (file, src) = match &cli.command {
         Some(Command::Boot { file }) => match std::fs::read_to_string(file) {
             Ok(s) => (file.display().to_string(), s),
             Err(e) => {
-                eprintln!("enso: cannot read {}: {e}", file.display());
+                warn!("enso: cannot read {}: {e}", file.display());
                 return ExitCode::from(2);
             }
         },
@@ -84,11 +100,11 @@ fn main() -> ExitCode {
     let machine = match Machine::boot(&file, &src, |_, _| {}) {
         Ok(m) => m,
         Err(MachineError::Boot(e)) => {
-            eprintln!("enso: boot script error, nothing started:\n{e}");
+            warn!("enso: boot script error, nothing started:\n{e}");
             return ExitCode::from(2);
         }
         Err(e) => {
-            eprintln!("enso: {e}");
+            warn!("enso: {e}");
             return ExitCode::from(2);
         }
     };
@@ -114,7 +130,7 @@ fn watch_signals(m: &Machine, busy: Arc<AtomicBool>) -> Option<signal_hook::iter
     let mut signals = match signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("enso: cannot watch signals ({e}); Ctrl-C will not halt cleanly");
+            warn!("enso: cannot watch signals ({e}); Ctrl-C will not halt cleanly");
             return None;
         }
     };
@@ -129,7 +145,7 @@ fn watch_signals(m: &Machine, busy: Arc<AtomicBool>) -> Option<signal_hook::iter
                     shell.interrupt();
                     continue;
                 }
-                eprintln!("\nenso: signal {sig}: halting");
+                warn!("\nenso: signal {sig}: halting");
                 kernel.halt();
                 break;
             }
@@ -138,22 +154,24 @@ fn watch_signals(m: &Machine, busy: Arc<AtomicBool>) -> Option<signal_hook::iter
 }
 
 fn eval_once(mut m: Machine, expr: &str) -> ExitCode {
-    let r = m.eval_with(expr, EVAL_WAIT, |p| println!("{p}"));
+    let r = m.eval_with(expr, EVAL_WAIT, |p| {
+        let _ = say!("{p}");
+    });
     let code = match r {
         Ok(Ok(v)) => {
             if !v.is_empty() {
-                println!("{v}");
+                let _ = say!("{v}");
             }
             ExitCode::SUCCESS
         }
         Ok(Err(e)) => {
-            eprintln!("error: {e}");
+            warn!("error: {e}");
             ExitCode::FAILURE
         }
         // `-e 'halt[]'` halts before answering: that is a success.
         Err(MachineError::Halted) => return ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("enso: {e}");
+            warn!("enso: {e}");
             ExitCode::FAILURE
         }
     };
@@ -165,7 +183,7 @@ fn finish(m: Machine, code: ExitCode) -> ExitCode {
         Ok(_) => code,
         Err(MachineError::Halted) => code,
         Err(e) => {
-            eprintln!("enso: {e}");
+            warn!("enso: {e}");
             ExitCode::FAILURE
         }
     }
@@ -173,7 +191,7 @@ fn finish(m: Machine, code: ExitCode) -> ExitCode {
 
 fn banner(m: &Machine) {
     let plan = m.plan();
-    println!(
+    let _ = say!(
         "enso {}: {} core(s) from {}",
         env!("CARGO_PKG_VERSION"),
         plan.cores.len(),
@@ -222,9 +240,10 @@ fn banner(m: &Machine) {
         ));
     }
     for r in rows {
-        println!("{r}");
+        let _ = say!("{r}");
     }
-    println!("help[] lists the system verbs; stats[] shows the main job; halt[] or Ctrl-C stops.");
+    let _ =
+        say!("help[] lists the system verbs; stats[] shows the main job; halt[] or Ctrl-C stops.");
 }
 
 /// What the input thread reports.
@@ -293,15 +312,15 @@ fn read_terminal(tx: &Sender<Input>, ack: &Receiver<()>) {
     }
 }
 
-fn print_event(e: &Event) {
+/// Prints what an O task said; an error means stdout is gone.
+fn print_event(e: &Event) -> std::io::Result<()> {
     match e {
-        Event::Print(p) => println!("{p}"),
-        Event::Result(Ok(v)) if v.is_empty() => {}
-        Event::Result(Ok(v)) => println!("{v}"),
-        Event::Result(Err(e)) => println!("error: {e}"),
-        Event::ZeroReady(_) | Event::Halted(_) => {}
+        Event::Print(p) => say!("{p}"),
+        Event::Result(Ok(v)) if v.is_empty() => Ok(()),
+        Event::Result(Ok(v)) => say!("{v}"),
+        Event::Result(Err(e)) => say!("error: {e}"),
+        Event::ZeroReady(_) | Event::Halted(_) => Ok(()),
     }
-    let _ = std::io::stdout().flush();
 }
 
 fn console(mut m: Machine, cli: &Cli, busy_flag: &AtomicBool) -> ExitCode {
@@ -320,8 +339,8 @@ fn console(mut m: Machine, cli: &Cli, busy_flag: &AtomicBool) -> ExitCode {
                     restore_terminal();
                 }
                 match r {
-                    Ok(rep) => eprintln!("enso: halted ({rep})"),
-                    Err(err) => eprintln!("enso: halted with an error: {err}"),
+                    Ok(rep) => warn!("enso: halted ({rep})"),
+                    Err(err) => warn!("enso: halted with an error: {err}"),
                 }
                 return ExitCode::SUCCESS;
             }
@@ -329,7 +348,10 @@ fn console(mut m: Machine, cli: &Cli, busy_flag: &AtomicBool) -> ExitCode {
                 // Before the answer shows: a Ctrl-C after it halts.
                 busy_flag.store(false, Ordering::Release);
             }
-            print_event(&e);
+            if print_event(&e).is_err() {
+                // Nobody reads the output any more: stop the machine.
+                return finish(m, ExitCode::SUCCESS);
+            }
             if matches!(e, Event::Result(_)) {
                 busy = false;
                 if tty {
@@ -348,7 +370,7 @@ fn console(mut m: Machine, cli: &Cli, busy_flag: &AtomicBool) -> ExitCode {
                 Input::Line(l) => queue.push_back(l),
                 Input::End => closed = true,
                 Input::Interrupted => {
-                    eprintln!("enso: interrupted: halting");
+                    warn!("enso: interrupted: halting");
                     m.handle().halt();
                 }
             }
@@ -364,9 +386,7 @@ fn console(mut m: Machine, cli: &Cli, busy_flag: &AtomicBool) -> ExitCode {
         if closed && !busy && queue.is_empty() {
             if tty || cli.forever {
                 if demo_end.is_none() {
-                    eprintln!(
-                        "enso: console closed; the machine runs on (Ctrl-C or SIGTERM halts it)"
-                    );
+                    warn!("enso: console closed; the machine runs on (Ctrl-C or SIGTERM halts it)");
                     demo_end = Some(Instant::now() + Duration::from_secs(u64::MAX / 4));
                 }
                 continue;
@@ -393,14 +413,20 @@ fn restore_terminal() {
 /// End of a non-interactive run: the main job's stats, the cores, then halt.
 fn demo_report(mut m: Machine) -> ExitCode {
     for (title, expr) in [("stats[]", "stats[]"), ("cores[]", "cores[]")] {
-        match m.eval_with(expr, EVAL_WAIT, |p| println!("{p}")) {
-            Ok(Ok(v)) => println!("o) {title}\n{v}"),
-            Ok(Err(e)) => println!("o) {title}\nerror: {e}"),
+        let r = m.eval_with(expr, EVAL_WAIT, |p| {
+            let _ = say!("{p}");
+        });
+        let shown = match r {
+            Ok(Ok(v)) => say!("o) {title}\n{v}"),
+            Ok(Err(e)) => say!("o) {title}\nerror: {e}"),
             Err(MachineError::Halted) => return ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("enso: {e}");
+                warn!("enso: {e}");
                 return finish(m, ExitCode::FAILURE);
             }
+        };
+        if shown.is_err() {
+            break;
         }
     }
     finish(m, ExitCode::SUCCESS)

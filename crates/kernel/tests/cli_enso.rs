@@ -275,3 +275,31 @@ fn sigint_interrupts_the_line_being_evaluated() {
     }
     assert!(child.wait().expect("status").success());
 }
+
+#[test]
+fn closed_stdout_ends_the_run_without_a_panic() {
+    use std::io::BufRead;
+    let mut child = Command::new(ENSO)
+        .args(["--demo", "1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    {
+        // Read the banner's first line, then stop reading (like `| head -1`).
+        let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        out.read_line(&mut line).expect("read");
+        assert!(line.starts_with("enso "), "{line}");
+    }
+    let t0 = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        assert!(t0.elapsed() < Duration::from_secs(60), "did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{err}");
+}
