@@ -1,8 +1,11 @@
 //! A core's real-time dispatcher: the queue of released jobs (by fixed
-//! priority or by absolute deadline) and the list of real-time slots with
-//! the earliest next release, so a turn with nothing due costs one compare.
+//! priority or by absolute deadline) and the releases themselves, one
+//! `enso_sched::IntervalTimers` entry per periodic task (releases come out
+//! in nominal time order, none skipped however late the core looks). The
+//! earliest next release is cached, so a turn with nothing due costs one
+//! compare.
 
-use enso_sched::{EdfQueue, ReadyQueue};
+use enso_sched::{EdfQueue, IntervalId, IntervalTimers, ReadyQueue};
 
 use super::Dispatch;
 use super::slot::{RtHandle, RtSlot};
@@ -12,9 +15,9 @@ pub(crate) struct RtCore {
     pub dispatch: Dispatch,
     fp: ReadyQueue<u32>,
     edf: EdfQueue<u32>,
-    /// Slots holding real-time tasks (capacity: the task table).
-    pub slots: Vec<u32>,
-    /// The earliest next release among them, `u64::MAX` when none.
+    /// One release timer per periodic task, valued by its slot.
+    pub timers: IntervalTimers<u32>,
+    /// The earliest next release, `u64::MAX` when none.
     pub next_release: u64,
     /// The poll clock at the start of the turn (when `sv.now` was read).
     pub turn_tsc: u64,
@@ -27,7 +30,7 @@ impl RtCore {
             dispatch,
             fp: ReadyQueue::with_capacity(n).map_err(|e| e.to_string())?,
             edf: EdfQueue::with_capacity(n).map_err(|e| e.to_string())?,
-            slots: Vec::with_capacity(n),
+            timers: IntervalTimers::with_capacity(n).map_err(|e| e.to_string())?,
             next_release: u64::MAX,
             turn_tsc: 0,
         })
@@ -68,19 +71,17 @@ impl RtCore {
         !self.fp.is_empty() || !self.edf.is_empty()
     }
 
-    /// Adds slot `s`, first released at `at`.
-    pub(crate) fn add(&mut self, s: u32, at: u64) {
-        if !self.slots.contains(&s) {
-            // Within capacity: one entry per table slot.
-            self.slots.push(s);
-        }
+    /// Adds slot `s`, released at `at`, then every `period`. Within
+    /// capacity: one timer per table slot at most.
+    pub(crate) fn add(&mut self, s: u32, at: u64, period: u64) -> Option<IntervalId> {
+        let id = self.timers.add(period, at, s).ok()?;
         self.next_release = self.next_release.min(at);
+        Some(id)
     }
 
-    /// Forgets slot `s` (its task ended).
-    pub(crate) fn forget(&mut self, s: u32) {
-        if let Some(i) = self.slots.iter().position(|&x| x == s) {
-            self.slots.swap_remove(i);
-        }
+    /// Removes a release timer (its task ended).
+    pub(crate) fn forget(&mut self, id: IntervalId) {
+        let _ = self.timers.remove(id);
+        self.next_release = self.timers.next_release().unwrap_or(u64::MAX);
     }
 }

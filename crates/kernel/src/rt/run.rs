@@ -19,12 +19,11 @@ impl Core {
     /// Starts the real-time life of slot `s`: first release after the phase.
     pub(crate) fn place_rt(&mut self, s: u32, mut rt: Box<RtSlot>) {
         let at = self.shared.now().saturating_add(rt.params.phase_ns);
-        rt.next_release = at;
         rt.dispatch = self.rt.dispatch;
+        rt.timer = self.rt.add(s, at, rt.params.period_ns);
         let slot = &mut self.table.slots[s as usize];
         slot.name = Some(rt.name);
         slot.rt = Some(rt);
-        self.rt.add(s, at);
     }
 
     /// Releases every job due by the turn's clock; returns how many.
@@ -34,25 +33,16 @@ impl Core {
             return 0;
         }
         let mut n = 0;
-        let mut next = u64::MAX;
-        for i in 0..self.rt.slots.len() {
-            let s = self.rt.slots[i];
+        while let Some((s, at)) = self.rt.timers.poll(now).map(|r| (*r.value, r.at)) {
+            n += 1;
             let Some(rt) = self.table.slots[s as usize].rt.as_mut() else {
                 continue;
             };
-            let mut started = false;
-            while rt.next_release <= now {
-                let at = rt.next_release;
-                rt.next_release = at.saturating_add(rt.params.period_ns);
-                started |= rt.release(at);
-                n += 1;
-            }
-            next = next.min(rt.next_release);
-            if started {
+            if rt.release(at) {
                 self.queue_job(s);
             }
         }
-        self.rt.next_release = next;
+        self.rt.next_release = self.rt.timers.next_release().unwrap_or(u64::MAX);
         n
     }
 
@@ -189,7 +179,9 @@ impl Core {
         if let Some(h) = rt.handle {
             self.rt.remove(h);
         }
-        self.rt.forget(s);
+        if let Some(id) = rt.timer {
+            self.rt.forget(id);
+        }
         if !rt.demoted {
             super::withdraw(&self.shared, self.idx, rt.key);
         }

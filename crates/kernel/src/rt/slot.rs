@@ -35,8 +35,8 @@ pub(crate) struct RtSlot {
     pub key: u64,
     /// Its listed name (an interned name id).
     pub name: u32,
-    /// Next nominal release, ns since boot (set when placed).
-    pub next_release: u64,
+    /// Its release timer on the core (set when placed).
+    pub timer: Option<enso_sched::IntervalId>,
     /// Nominal release of the latest release.
     pub last_release: u64,
     pub job: Option<JobState>,
@@ -72,7 +72,7 @@ impl RtSlot {
             dispatch,
             key,
             name,
-            next_release: 0,
+            timer: None,
             last_release: 0,
             job: None,
             seq: 0,
