@@ -15,6 +15,7 @@ pub struct Feed {
     per_wake: usize,
     price: u64,
     rng: u64,
+    started: bool,
     published: Option<Arc<Metric>>,
     dropped: Option<Arc<Metric>>,
 }
@@ -35,6 +36,7 @@ impl Feed {
             per_wake,
             price: 10_000,
             rng: 0x9E37_79B9_7F4A_7C15,
+            started: false,
             published: None,
             dropped: None,
         }
@@ -56,9 +58,10 @@ impl Task for Feed {
     type Output = ();
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.published.is_none() {
-            self.published = Some(self.market.metric("feed.quotes", cx.core()));
-            self.dropped = Some(self.market.metric("feed.dropped", cx.core()));
+        if !self.started {
+            self.started = true;
+            self.published = self.market.metric("feed.quotes", cx.core());
+            self.dropped = self.market.metric("feed.dropped", cx.core());
         }
         let (mut sent, mut dropped) = (0u64, 0u64);
         {

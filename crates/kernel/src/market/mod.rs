@@ -106,18 +106,30 @@ impl Market {
     }
 
     /// Registers a metric named `name` for a task on `core`.
-    fn metric(&self, name: &str, core: crate::CoreIndex) -> Arc<Metric> {
-        let shell = self.shell.upgrade();
+    fn metric(&self, name: &str, core: crate::CoreIndex) -> Option<Arc<Metric>> {
+        let shell = self.shell.upgrade()?;
         let core_name = shell
-            .as_ref()
-            .and_then(|s| s.handle().map(|h| h.cores()))
-            .and_then(|c| c.get(core.get()).map(|c| c.name.clone()))
+            .handle()
+            .and_then(|h| h.cores().get(core.get()).map(|c| c.name.clone()))
             .unwrap_or_else(|| core.to_string());
-        let m = Arc::new(Metric::new(name, &core_name));
-        if let Some(s) = shell {
-            s.add_metric(m.clone());
+        match Metric::new(name, &core_name) {
+            Ok(m) => {
+                let m = Arc::new(m);
+                shell.add_metric(m.clone());
+                Some(m)
+            }
+            Err(e) => {
+                shell.emit(crate::shell::Event::Print(e));
+                None
+            }
         }
-        m
+    }
+
+    /// Tells the console.
+    fn say(&self, text: String) {
+        if let Some(s) = self.shell.upgrade() {
+            s.emit(crate::shell::Event::Print(text));
+        }
     }
 }
 

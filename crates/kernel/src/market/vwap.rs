@@ -50,11 +50,14 @@ impl Task for Vwap {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.sub.is_none() {
             let Some(s) = self.market.join() else {
-                eprintln!("market.vwap {}: cannot join the quote ring", self.k);
+                self.market.say(format!(
+                    "market.vwap {}: cannot join the quote ring",
+                    self.k
+                ));
                 return Poll::Ready(());
             };
             self.sub = Some(s);
-            self.metric = Some(self.market.metric(&format!("vwap.{}", self.k), cx.core()));
+            self.metric = self.market.metric(&format!("vwap.{}", self.k), cx.core());
             self.market.subscribe(self.k, cx.id());
         }
         let Some(sub) = self.sub.as_mut() else {

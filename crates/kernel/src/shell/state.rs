@@ -58,20 +58,17 @@ impl std::fmt::Debug for Metric {
 
 impl Metric {
     /// A new metric (latencies from 1 ns to 60 s, 3 significant digits).
-    pub fn new(name: &str, core: &str) -> Metric {
-        Metric {
+    pub fn new(name: &str, core: &str) -> Result<Metric, String> {
+        let hist = Histogram::new_with_bounds(1, 60_000_000_000, 3)
+            .map_err(|e| format!("metric `{name}`: {e}"))?;
+        Ok(Metric {
             name: name.to_string(),
             core: core.to_string(),
             since: Instant::now(),
             count: AtomicU64::new(0),
             value_bits: AtomicU64::new(f64::NAN.to_bits()),
-            // 1 ns .. 60 s at 3 digits is a valid configuration.
-            hist: Mutex::new(
-                Histogram::new_with_bounds(1, 60_000_000_000, 3).unwrap_or_else(|_| {
-                    Histogram::new(3).unwrap_or_else(|_| unreachable_histogram())
-                }),
-            ),
-        }
+            hist: Mutex::new(hist),
+        })
     }
 
     /// Adds `n` events.
@@ -114,11 +111,6 @@ impl Metric {
             h.len(),
         )
     }
-}
-
-fn unreachable_histogram() -> Histogram<u64> {
-    // `Histogram::new(3)` only fails for more than 5 significant digits.
-    Histogram::new(2).expect("2 significant digits is a valid histogram")
 }
 
 /// State shared by the shell's tasks and the console.

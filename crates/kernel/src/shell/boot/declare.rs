@@ -1,5 +1,6 @@
 //! The declaration verbs of boot scripts, as an O host.
 
+use std::io::Write;
 use std::time::Duration;
 
 use enso_o::host::{Host, HostResult};
@@ -210,7 +211,8 @@ impl BootHost<'_> {
             }
             "print" => {
                 count(verb, a, 1, 1)?;
-                println!("{}", crate::shell::table::show(&a[0]));
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{}", crate::shell::table::show(&a[0]));
                 Ok(a[0].clone())
             }
             _ => Err(err(verb, "not a boot verb")),
