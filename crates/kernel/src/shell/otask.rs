@@ -78,8 +78,8 @@ pub(crate) enum Wait {
     Spawn(JoinHandle<()>),
     /// A listing gathered by a helper thread.
     Offload(Arc<Mutex<Option<Value>>>),
-    /// `sleep`: the clock reaching a deadline (ns since boot).
-    Sleep(u64),
+    /// `sleep`: the clock reaching a deadline.
+    Sleep(std::time::Instant),
 }
 
 enum Kind {

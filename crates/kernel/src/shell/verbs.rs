@@ -169,7 +169,8 @@ impl<'a, 'b> TaskHost<'a, 'b> {
             "sleep" => {
                 count(verb, a, 1, 1)?;
                 let d = millis(verb, "time", &a[0])?;
-                let deadline = self.cx.now_ns().saturating_add(d);
+                // Read the clock now, not at the turn's start: never early.
+                let deadline = std::time::Instant::now() + Duration::from_nanos(d);
                 self.arm_wake(verb, d)?;
                 *self.wait = Wait::Sleep(deadline);
                 Ok(None)
@@ -541,11 +542,11 @@ impl<'a, 'b> TaskHost<'a, 'b> {
                 }
             }
             Wait::Sleep(deadline) => {
-                let now = self.cx.now_ns();
-                if now >= deadline {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
                     (Some(Value::Nil), Wait::None)
                 } else {
-                    let _ = self.arm_wake("sleep", deadline - now);
+                    let _ = self.arm_wake("sleep", left.as_nanos() as u64);
                     (None, Wait::Sleep(deadline))
                 }
             }
