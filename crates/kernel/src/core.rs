@@ -382,8 +382,13 @@ impl Core {
         match self.table.find(id) {
             Ok(s) => {
                 let slot = &mut self.table.slots[s as usize];
-                // Real-time tasks run when their jobs are released, not on wakes.
-                if !slot.queued && slot.task.is_some() && slot.rt.is_none() {
+                // Real-time tasks run when their jobs are released: a wake
+                // is a sporadic task's arrival.
+                if slot.rt.is_some() {
+                    self.arrive(s);
+                    return;
+                }
+                if !slot.queued && slot.task.is_some() {
                     slot.queued = true;
                     slot.ready_handle = enqueue(&mut self.ready, s, slot.priority);
                 }

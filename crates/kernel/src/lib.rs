@@ -83,8 +83,8 @@ pub use io::{Io, IoSource, IoToken, Readiness};
 pub use join::JoinHandle;
 pub use kernel::{Kernel, Running};
 pub use rt::{
-    DEFAULT_BACKGROUND_POLL_NS, DEFAULT_EVENT_COST_NS, Dispatch, Job, JobPoll, MAX_RT_NS, Miss,
-    OverrunPolicy, PeriodicTask, RtConfig, RtInfo, RtParams, RtSpawnError,
+    Arrival, DEFAULT_BACKGROUND_POLL_NS, DEFAULT_EVENT_COST_NS, Dispatch, Job, JobPoll, MAX_RT_NS,
+    Miss, OverrunPolicy, PeriodicTask, RtConfig, RtInfo, RtParams, RtSpawnError,
 };
 pub use stats::{
     CoreCounters, CoreInfo, RingInfo, ShutdownReport, TaskFailure, TaskInfo, TaskState, TimerInfo,

@@ -207,3 +207,59 @@ fn periodic_releases_match_elapsed_time() {
     k.halt();
     k.join().unwrap();
 }
+
+/// Records each job's nominal release.
+struct Releases(Arc<Mutex<Vec<u64>>>);
+impl PeriodicTask for Releases {
+    fn run_job(&mut self, _cx: &mut Context<'_>, job: &Job) -> JobPoll {
+        self.0.lock().unwrap().push(job.release_ns);
+        JobPoll::Done
+    }
+}
+
+#[test]
+fn sporadic_jobs_arrive_on_wakes_at_most_once_per_period() {
+    let k = kernel(Dispatch::Edf);
+    let h = k.handle().clone();
+    let period = 100 * MS;
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let t = h
+        .spawn_periodic(
+            CoreIndex(1),
+            "sporadic",
+            RtParams::new(MS, period).sporadic(),
+            Releases(log.clone()),
+        )
+        .unwrap();
+    wait_until("placed", || t.task_id().is_some());
+    let id = t.task_id().unwrap();
+    // No wake, no job.
+    std::thread::sleep(Duration::from_millis(30));
+    assert!(log.lock().unwrap().is_empty());
+    // A burst of wakes: one arrival at once, one deferred by T (the rest merged).
+    let t0 = Instant::now();
+    for _ in 0..5 {
+        h.wake(id).unwrap();
+    }
+    wait_until("two arrivals", || log.lock().unwrap().len() >= 2);
+    // Much later, a wake arrives at once again.
+    std::thread::sleep(Duration::from_millis(150));
+    h.wake(id).unwrap();
+    wait_until("third arrival", || log.lock().unwrap().len() >= 3);
+    let elapsed = t0.elapsed().as_nanos() as u64;
+    let r = log.lock().unwrap().clone();
+    // Never closer than T, never more than the wakes and the time allow.
+    for w in r.windows(2) {
+        assert!(w[1] - w[0] >= period, "arrivals {r:?} closer than {period}");
+    }
+    assert!(r.len() as u64 <= (elapsed / period + 1).min(6), "{r:?}");
+    let info = h
+        .tasks()
+        .into_iter()
+        .find(|x| x.id == id)
+        .and_then(|x| x.rt)
+        .unwrap();
+    assert_eq!(info.completed, r.len() as u64);
+    k.halt();
+    k.join().unwrap();
+}

@@ -93,6 +93,22 @@ pub struct RtParams {
     pub poll_ns: u64,
     /// What an overrun does.
     pub overrun: OverrunPolicy,
+    /// Periodic (released by the clock) or sporadic (released by wakes).
+    pub arrival: Arrival,
+}
+
+/// How a real-time task's jobs arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Arrival {
+    /// Released every T from the spawn plus the phase.
+    #[default]
+    Periodic,
+    /// Released by a wake (its waker, a timer, an I/O event, mail, or
+    /// [`KernelHandle::wake`](crate::KernelHandle::wake)), at most once per
+    /// T: a wake sooner than T after the previous arrival is deferred to
+    /// that instant, and wakes in between are merged into it. The phase is
+    /// ignored.
+    Sporadic,
 }
 
 impl RtParams {
@@ -106,7 +122,13 @@ impl RtParams {
             priority: 128,
             poll_ns: wcet_ns,
             overrun: OverrunPolicy::Log,
+            arrival: Arrival::Periodic,
         }
+    }
+    /// Makes the task sporadic: T is the minimum inter-arrival time.
+    pub fn sporadic(mut self) -> RtParams {
+        self.arrival = Arrival::Sporadic;
+        self
     }
     /// Sets D.
     pub fn deadline(mut self, ns: u64) -> RtParams {

@@ -17,6 +17,8 @@ pub(crate) struct RtCore {
     edf: EdfQueue<u32>,
     /// One release timer per periodic task, valued by its slot.
     pub timers: IntervalTimers<u32>,
+    /// Sporadic tasks with a deferred release (capacity: the task table).
+    pub deferred: Vec<u32>,
     /// The earliest next release, `u64::MAX` when none.
     pub next_release: u64,
     /// The poll clock at the start of the turn (when `sv.now` was read).
@@ -31,6 +33,7 @@ impl RtCore {
             fp: ReadyQueue::with_capacity(n).map_err(|e| e.to_string())?,
             edf: EdfQueue::with_capacity(n).map_err(|e| e.to_string())?,
             timers: IntervalTimers::with_capacity(n).map_err(|e| e.to_string())?,
+            deferred: Vec::with_capacity(n),
             next_release: u64::MAX,
             turn_tsc: 0,
         })
@@ -81,7 +84,8 @@ impl RtCore {
 
     /// Removes a release timer (its task ended).
     pub(crate) fn forget(&mut self, id: IntervalId) {
+        // `next_release` may now be early: the next release phase
+        // recomputes it.
         let _ = self.timers.remove(id);
-        self.next_release = self.timers.next_release().unwrap_or(u64::MAX);
     }
 }

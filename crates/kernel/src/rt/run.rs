@@ -6,7 +6,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::slot::RtSlot;
-use super::{JobPoll, OverrunPolicy};
+use super::{Arrival, JobPoll, OverrunPolicy};
 use crate::context::Context;
 use crate::core::Core;
 use crate::error::JoinError;
@@ -20,7 +20,9 @@ impl Core {
     pub(crate) fn place_rt(&mut self, s: u32, mut rt: Box<RtSlot>) {
         let at = self.shared.now().saturating_add(rt.params.phase_ns);
         rt.dispatch = self.rt.dispatch;
-        rt.timer = self.rt.add(s, at, rt.params.period_ns);
+        if rt.params.arrival == Arrival::Periodic {
+            rt.timer = self.rt.add(s, at, rt.params.period_ns);
+        }
         let slot = &mut self.table.slots[s as usize];
         slot.name = Some(rt.name);
         slot.rt = Some(rt);
@@ -42,8 +44,73 @@ impl Core {
                 self.queue_job(s);
             }
         }
-        self.rt.next_release = self.rt.timers.next_release().unwrap_or(u64::MAX);
+        n += self.release_deferred(now);
+        self.rt.next_release = self
+            .rt
+            .next_release
+            .min(self.rt.timers.next_release().unwrap_or(u64::MAX));
         n
+    }
+
+    /// Releases the deferred sporadic arrivals due by `now`; recomputes
+    /// `next_release` from those still waiting.
+    fn release_deferred(&mut self, now: u64) -> usize {
+        let mut n = 0;
+        let mut next = u64::MAX;
+        let mut i = 0;
+        while i < self.rt.deferred.len() {
+            let s = self.rt.deferred[i];
+            let Some(rt) = self.table.slots[s as usize].rt.as_mut() else {
+                self.rt.deferred.swap_remove(i);
+                continue;
+            };
+            match rt.deferred {
+                Some(at) if at <= now => {
+                    rt.deferred = None;
+                    rt.last_arrival = Some(at);
+                    self.rt.deferred.swap_remove(i);
+                    n += 1;
+                    if rt.release(at) {
+                        self.queue_job(s);
+                    }
+                }
+                Some(at) => {
+                    next = next.min(at);
+                    i += 1;
+                }
+                None => {
+                    self.rt.deferred.swap_remove(i);
+                }
+            }
+        }
+        self.rt.next_release = next;
+        n
+    }
+
+    /// A wake of real-time slot `s`: a sporadic task's arrival (now, or
+    /// deferred to one T after the previous one); nothing for a periodic one.
+    pub(crate) fn arrive(&mut self, s: u32) {
+        let now = self.sv.now.max(self.shared.now());
+        let Some(rt) = self.table.slots[s as usize].rt.as_mut() else {
+            return;
+        };
+        if rt.params.arrival != Arrival::Sporadic || rt.deferred.is_some() {
+            return;
+        }
+        let earliest = rt
+            .last_arrival
+            .map_or(0, |a| a.saturating_add(rt.params.period_ns));
+        if now >= earliest {
+            rt.last_arrival = Some(now);
+            if rt.release(now) {
+                self.queue_job(s);
+            }
+        } else {
+            rt.deferred = Some(earliest);
+            // Within capacity: one entry per table slot at most.
+            self.rt.deferred.push(s);
+            self.rt.next_release = self.rt.next_release.min(earliest);
+        }
     }
 
     /// Queues the current job of slot `s`: on the real-time queue, or on
@@ -181,6 +248,9 @@ impl Core {
         }
         if let Some(id) = rt.timer {
             self.rt.forget(id);
+        }
+        if let Some(i) = self.rt.deferred.iter().position(|&x| x == s) {
+            self.rt.deferred.swap_remove(i);
         }
         if !rt.demoted {
             super::withdraw(&self.shared, self.idx, rt.key);

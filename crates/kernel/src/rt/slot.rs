@@ -35,8 +35,11 @@ pub(crate) struct RtSlot {
     pub key: u64,
     /// Its listed name (an interned name id).
     pub name: u32,
-    /// Its release timer on the core (set when placed).
+    /// Its release timer on the core (set when placed; periodic only).
     pub timer: Option<enso_sched::IntervalId>,
+    /// Sporadic only: the latest arrival, and a deferred one.
+    pub last_arrival: Option<u64>,
+    pub deferred: Option<u64>,
     /// Nominal release of the latest release.
     pub last_release: u64,
     pub job: Option<JobState>,
@@ -73,6 +76,8 @@ impl RtSlot {
             key,
             name,
             timer: None,
+            last_arrival: None,
+            deferred: None,
             last_release: 0,
             job: None,
             seq: 0,
