@@ -196,7 +196,12 @@ impl Doorbell {
     }
 
     /// Wakes every sleeper; costs one fence when nobody sleeps.
-    #[inline]
+    ///
+    /// Never inlined: the ring ends call it behind a `Park` check, and the
+    /// lock and condition variable inlined into `try_push` / `try_pop` would
+    /// make those too large for the caller to inline (and push callee-saved
+    /// registers on every fast path).
+    #[inline(never)]
     pub(crate) fn notify(&self) {
         // Order the caller's publication before reading `sleepers`.
         fence(Ordering::SeqCst);

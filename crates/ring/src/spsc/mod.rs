@@ -11,7 +11,9 @@
 //!   producer with `Acquire`, only when its cached copy says the ring is
 //!   full): every position below it has been read, so its slot may be reused.
 //!   The `Release` orders the consumer's reads of those values before the
-//!   producer's overwrites.
+//!   producer's overwrites. The producer keeps the copy as
+//!   `Producer::limit` = head seen + capacity, so a push compares `tail`
+//!   with `limit` (two private fields) and touches no shared cursor.
 //! - Slot stamps (written only by the producer): after writing the value of
 //!   position `p` the producer stores `full(p)` with `Release`; the consumer
 //!   polls the stamp of `head` with `Acquire`, which makes the value visible.
@@ -136,7 +138,7 @@ pub(crate) fn from_range<T: Send>(
     let producer = Producer {
         shared: shared.clone(),
         tail: 0,
-        head_cache: 0,
+        limit: capacity,
         capacity,
         policy,
         slots: view,
@@ -163,8 +165,10 @@ pub struct Producer<T> {
     shared: Arc<Shared<T>>,
     /// Next position to write.
     tail: usize,
-    /// Last `Shared::head` seen; refreshed only when the ring looks full.
-    head_cache: usize,
+    /// The last `Shared::head` seen plus the capacity: positions below it
+    /// are known free. Refreshed only when `tail` reaches it, so a push
+    /// compares two private fields and reads no shared line.
+    limit: usize,
     capacity: usize,
     policy: Policy,
     /// `shared.slots`, cached; valid while `shared` is held.
@@ -202,12 +206,20 @@ impl<T> Producer<T> {
     /// Free slots, refreshing the consumer's cursor if fewer than `want`.
     #[inline(always)]
     fn free_slots(&mut self, want: usize) -> usize {
-        let free = self.capacity - self.tail.wrapping_sub(self.head_cache);
+        let free = self.limit.wrapping_sub(self.tail);
         if free >= want {
             return free;
         }
-        self.head_cache = self.shared.head.load(Ordering::Acquire);
-        self.capacity - self.tail.wrapping_sub(self.head_cache)
+        self.refresh_limit()
+    }
+
+    /// Reads the consumer's cursor (the ring looked full) and returns the
+    /// free slots. Out of line: the one-at-a-time fast path stays small.
+    #[inline(never)]
+    fn refresh_limit(&mut self) -> usize {
+        let head = self.shared.head.load(Ordering::Acquire);
+        self.limit = head.wrapping_add(self.capacity);
+        self.limit.wrapping_sub(self.tail)
     }
 
     /// Pushes without waiting.
@@ -216,15 +228,17 @@ impl<T> Producer<T> {
         if self.is_closed() {
             return Err(PushError::Closed(value));
         }
-        if self.free_slots(1) == 0 {
+        let tail = self.tail;
+        if tail == self.limit && self.refresh_limit() == 0 {
             return Err(PushError::Full(value));
         }
-        let slot = self.slot(self.tail);
+        let slot = self.slot(tail);
         // SAFETY: the slot is free: the consumer published a head beyond
-        // its previous lap (Acquire above), and only this producer writes.
+        // its previous lap (Acquire in `refresh_limit`), and only this
+        // producer writes.
         unsafe { slot.write(value) };
-        slot.stamp.store(full(self.tail), Ordering::Release);
-        self.tail = self.tail.wrapping_add(1);
+        slot.stamp.store(full(tail), Ordering::Release);
+        self.tail = tail.wrapping_add(1);
         self.ring();
         Ok(())
     }
@@ -348,14 +362,18 @@ impl<T> Consumer<T> {
     /// Pops without waiting.
     #[inline]
     pub fn try_pop(&mut self) -> Result<T, PopError> {
-        if !self.is_full(0) {
+        // Cursor and slot address are taken before the Acquire load, which
+        // would otherwise make the compiler read them again after it.
+        let head = self.head;
+        let slot = self.slot(head);
+        if slot.stamp.load(Ordering::Acquire) != full(head) {
             return Err(self.empty_or_closed());
         }
-        let slot = self.slot(self.head);
         // SAFETY: stamped full(head) (Acquire): initialised, and the
         // producer will not touch it until `Shared::head` passes it.
         let value = unsafe { slot.take() };
-        self.advance(1);
+        self.head = head.wrapping_add(1);
+        self.publish_head();
         Ok(value)
     }
 
@@ -402,6 +420,12 @@ impl<T> Consumer<T> {
     #[inline(always)]
     fn advance(&mut self, n: usize) {
         self.head = self.head.wrapping_add(n);
+        self.publish_head();
+    }
+
+    /// Publishes `head` to the producer (one store) and wakes it if parked.
+    #[inline(always)]
+    fn publish_head(&self) {
         self.shared.head.store(self.head, Ordering::Release);
         if self.policy.wait == WaitStrategy::Park {
             self.shared.bell.notify();
