@@ -76,7 +76,6 @@ pub(crate) trait Job: Send {
 pub(crate) enum Action {
     Value(Value),
     Job(Box<dyn Job>),
-    Call(Value, Vec<Value>),
 }
 
 /// How many arguments a function takes (0 for nouns), as oK's `valence`.
@@ -737,10 +736,7 @@ fn nary(g: &Value, adv: Adverb, args: Vec<Value>) -> OResult<Action> {
                 Some(seed),
             ))
         }
-        _ => Ok(Action::Call(
-            Value::func(Func::Derived(g.clone(), adv)),
-            args[..2].to_vec(),
-        )),
+        _ => Err(invalid(adv, Some(&x), g, valence(g), &args[1])),
     }
 }
 

@@ -288,7 +288,7 @@ impl Interp {
                 return Ok(false);
             }
             if crate::value::take_too_deep() {
-                return Err(limit("nesting depth"));
+                return Err(limit("value too deep or too large"));
             }
             if self.frames.is_empty() {
                 return Ok(true);
@@ -473,10 +473,6 @@ impl Interp {
                         self.push_frame(Frame::Job(j))?;
                         return Ok(None);
                     }
-                    Action::Call(g2, a2) => {
-                        f = g2;
-                        args = a2;
-                    }
                 },
                 Func::Proj(g, bound) => {
                     let mut full = Vec::with_capacity(bound.len() + args.len());
@@ -556,7 +552,6 @@ impl Interp {
                         Ok(None)
                     }
                     Action::Value(r) => Ok(Some(r)),
-                    Action::Call(f, a) => self.call(f, a, host),
                 }
             }
             _ => Ok(Some(verbs::dyad(v, &x, &y)?)),
@@ -613,7 +608,7 @@ impl Interp {
                 match $r {
                     Some(v) => {
                         if crate::value::take_too_deep() {
-                            return Err(limit("nesting depth"));
+                            return Err(limit("value too deep or too large"));
                         }
                         self.stack.push(v)
                     }
@@ -764,7 +759,7 @@ impl Interp {
                     }
                     self.stack.push(Value::from_items(items));
                     if crate::value::take_too_deep() {
-                        return Err(limit("nesting depth"));
+                        return Err(limit("value too deep or too large"));
                     }
                 }
                 Op::Dict(k) => {

@@ -51,6 +51,7 @@ pub struct Dict {
     /// The values (a list value of the same length).
     pub vals: Value,
     depth: u32,
+    weight: usize,
 }
 
 /// How deeply lists and dictionaries may nest. Every recursive algorithm
@@ -63,8 +64,9 @@ thread_local! {
     static TOO_DEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// True (once) if a value deeper than [`MAX_VALUE_DEPTH`] was built on this
-/// thread since the last call.
+/// True (once) if a value deeper than [`MAX_VALUE_DEPTH`], or with more
+/// atoms in all than the list limit, was built on this thread since the
+/// last call.
 pub fn take_too_deep() -> bool {
     TOO_DEEP.with(|c| c.replace(false))
 }
@@ -76,18 +78,31 @@ fn note_depth(d: u32) -> u32 {
     d
 }
 
+fn note_weight(w: usize) -> usize {
+    if w > crate::machine::max_items() {
+        TOO_DEEP.with(|c| c.set(true));
+    }
+    w
+}
+
 /// The items of a general list, with the list's nesting depth.
 #[derive(Clone, Debug, Default)]
 pub struct Items {
     v: Vec<Value>,
     depth: u32,
+    weight: usize,
 }
 
 impl Items {
     /// Wraps items, computing the nesting depth.
     pub fn new(v: Vec<Value>) -> Items {
         let depth = note_depth(1 + v.iter().map(Value::depth).max().unwrap_or(0));
-        Items { v, depth }
+        let weight = note_weight(
+            v.iter()
+                .map(Value::weight)
+                .fold(0usize, usize::saturating_add),
+        );
+        Items { v, depth, weight }
     }
     /// The items as a vector, consuming the list.
     pub fn into_vec(self) -> Vec<Value> {
@@ -283,7 +298,13 @@ impl Value {
     /// A dictionary from keys and values (caller ensures equal lengths).
     pub fn dict(keys: Value, vals: Value) -> Value {
         let depth = note_depth(1 + keys.depth().max(vals.depth()));
-        Value::Dict(Arc::new(Dict { keys, vals, depth }))
+        let weight = note_weight(keys.weight().saturating_add(vals.weight()));
+        Value::Dict(Arc::new(Dict {
+            keys,
+            vals,
+            depth,
+            weight,
+        }))
     }
     /// A general list of exactly these items (no conversion to a vector).
     pub fn list(items: Vec<Value>) -> Value {
@@ -296,6 +317,18 @@ impl Value {
             Value::Dict(d) => d.depth,
             Value::Ints(_) | Value::Floats(_) | Value::Chars(_) | Value::Syms(_) => 1,
             _ => 0,
+        }
+    }
+    /// How many atoms the value holds in all (shared parts counted each time).
+    pub fn weight(&self) -> usize {
+        match self {
+            Value::List(v) => v.weight,
+            Value::Dict(d) => d.weight,
+            Value::Ints(v) => v.len(),
+            Value::Floats(v) => v.len(),
+            Value::Chars(v) => v.len(),
+            Value::Syms(v) => v.len(),
+            _ => 1,
         }
     }
     /// The empty general list.

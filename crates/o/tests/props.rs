@@ -12,7 +12,21 @@ fn limits() -> Limits {
     }
 }
 
+/// Runs `src` on its own thread; a case that does not finish in 10 s fails
+/// (every step is bounded by fuel and limits, so none should).
 fn run(src: &str) {
+    let owned = src.to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        run_here(&owned);
+        let _ = tx.send(());
+    });
+    if rx.recv_timeout(std::time::Duration::from_secs(10)).is_err() {
+        panic!("hang or panic on {src:?}");
+    }
+}
+
+fn run_here(src: &str) {
     let mut o = Interp::with_limits(limits());
     if o.load(src).is_ok() {
         for _ in 0..20 {
