@@ -3,8 +3,9 @@
 //! On x86_64 with an invariant TSC (`constant_tsc` and `nonstop_tsc` in
 //! `/proc/cpuinfo`) a reading is one `rdtsc` (about 20 cycles, no system
 //! call); ticks are converted to nanoseconds with a 32.32 fixed-point
-//! factor measured at the first boot by spinning 2 ms against
-//! [`Instant`]. Elsewhere (or without an invariant TSC) a reading is
+//! factor measured at the first boot by spinning 4 rounds of 500 us against
+//! [`Instant`] (the TSC is read inside each `Instant` interval, so a
+//! preempted round only overestimates; the smallest factor is kept). Elsewhere (or without an invariant TSC) a reading is
 //! nanoseconds since a process anchor taken from `Instant`, and the factor
 //! is 1. Readings are only ever subtracted, so the two sources are never
 //! mixed: the choice is made once, at calibration.
@@ -22,8 +23,11 @@ struct Calibration {
 
 static CAL: OnceLock<Calibration> = OnceLock::new();
 
-/// How long calibration spins against `Instant`.
-const CALIBRATE_FOR: Duration = Duration::from_millis(2);
+/// How long each calibration round spins against `Instant`.
+const ROUND: Duration = Duration::from_micros(500);
+
+/// Calibration rounds (2 ms in all).
+const ROUNDS: usize = 4;
 
 fn calibration() -> &'static Calibration {
     CAL.get_or_init(measure)
@@ -56,15 +60,21 @@ fn measure() -> Calibration {
             anchor,
         };
     }
-    let i0 = Instant::now();
-    let c0 = rdtsc();
-    while i0.elapsed() < CALIBRATE_FOR {
-        std::hint::spin_loop();
+    // Each round reads the TSC inside the `Instant` interval, so a
+    // preemption can only make a round's ns-per-tick too large: the
+    // smallest round is the best estimate.
+    let mut mult = u64::MAX;
+    for _ in 0..ROUNDS {
+        let i0 = Instant::now();
+        let c0 = rdtsc();
+        while i0.elapsed() < ROUND {
+            std::hint::spin_loop();
+        }
+        let c1 = rdtsc();
+        let ns = i0.elapsed().as_nanos() as u64;
+        let ticks = c1.wrapping_sub(c0).max(1);
+        mult = mult.min(((u128::from(ns) << 32) / u128::from(ticks)) as u64);
     }
-    let c1 = rdtsc();
-    let ns = i0.elapsed().as_nanos() as u64;
-    let ticks = c1.wrapping_sub(c0).max(1);
-    let mult = ((u128::from(ns) << 32) / u128::from(ticks)) as u64;
     Calibration {
         tsc: mult > 0,
         mult: mult.max(1),

@@ -55,7 +55,8 @@ pub enum OverrunPolicy {
     /// Report it on stderr (the first few times) and go on.
     #[default]
     Log,
-    /// Drop the next release (the job after the overrunning one never runs).
+    /// Drop the next job, one per overrun: a release already waiting
+    /// behind the overrunning job, else the next release.
     SkipNext,
     /// Move the task to the background: its jobs queue behind every
     /// real-time job at its background priority, and it leaves the
@@ -250,7 +251,8 @@ pub struct RtInfo {
     pub released: u64,
     /// Jobs completed.
     pub completed: u64,
-    /// Releases dropped by [`OverrunPolicy::SkipNext`].
+    /// Releases dropped by [`OverrunPolicy::SkipNext`] (arrivals are
+    /// `released + skipped`).
     pub skipped: u64,
     /// Released jobs waiting behind the current one.
     pub backlog: u32,

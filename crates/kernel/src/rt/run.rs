@@ -212,7 +212,7 @@ impl Core {
                     );
                 }
             }
-            OverrunPolicy::SkipNext => rt.skip_next = true,
+            OverrunPolicy::SkipNext => rt.skip_one(),
             OverrunPolicy::Demote => {
                 if rt.demoted {
                     return;

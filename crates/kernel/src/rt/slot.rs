@@ -49,7 +49,8 @@ pub(crate) struct RtSlot {
     pub backlog: u32,
     /// Queued on the core's real-time queue.
     pub handle: Option<RtHandle>,
-    pub skip_next: bool,
+    /// Releases still to drop (one per overrun under `SkipNext`).
+    pub skip_next: u32,
     pub demoted: bool,
     pub released: u64,
     pub completed: u64,
@@ -83,7 +84,7 @@ impl RtSlot {
             seq: 0,
             backlog: 0,
             handle: None,
-            skip_next: false,
+            skip_next: 0,
             demoted: false,
             released: 0,
             completed: 0,
@@ -114,8 +115,8 @@ impl RtSlot {
     /// A release at `at`: starts a job, or queues it behind the current
     /// one, or drops it (skip). Returns whether a job was started.
     pub(crate) fn release(&mut self, at: u64) -> bool {
-        if self.skip_next {
-            self.skip_next = false;
+        if self.skip_next > 0 {
+            self.skip_next -= 1;
             self.skipped += 1;
             return false;
         }
@@ -127,6 +128,18 @@ impl RtSlot {
         }
         self.start_job(at);
         true
+    }
+
+    /// Skips the next job: a backlogged one at once, else the next release.
+    pub(crate) fn skip_one(&mut self) {
+        if self.backlog > 0 {
+            // A release already waiting becomes a skipped one.
+            self.backlog -= 1;
+            self.released = self.released.saturating_sub(1);
+            self.skipped += 1;
+        } else {
+            self.skip_next = self.skip_next.saturating_add(1);
+        }
     }
 
     /// Accounts one poll of `ns`; returns true if the job just overran C.
