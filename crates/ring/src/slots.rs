@@ -252,4 +252,21 @@ impl<T> SlotView<T> {
         // region) is alive by the caller's contract.
         unsafe { &*self.base.as_ptr().add(pos & self.mask) }
     }
+
+    /// The slots of positions `pos..pos + n` that precede the end of the
+    /// window, as one slice: all `n` of them unless the run wraps, in which
+    /// case the rest starts at slot 0 (call again with the next position).
+    /// Lets batch loops walk slots by pointer, with no mask per slot.
+    ///
+    /// # Safety
+    /// The range this view came from is still alive.
+    #[inline(always)]
+    pub(crate) unsafe fn run<'a>(self, pos: usize, n: usize) -> &'a [Slot<T>] {
+        let start = pos & self.mask;
+        let len = n.min(self.mask + 1 - start);
+        // SAFETY: `start + len <= capacity`, inside the window, alive by the
+        // caller's contract; slots are only shared (`&`), their cells and
+        // stamps carry the mutability.
+        unsafe { std::slice::from_raw_parts(self.base.as_ptr().add(start), len) }
+    }
 }

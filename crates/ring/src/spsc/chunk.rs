@@ -55,24 +55,48 @@ impl<T> WriteChunk<'_, T> {
     }
 
     /// Fills every remaining claimed slot with `f(index)`.
+    ///
+    /// Walks the claimed slots as (at most two) contiguous runs, so the
+    /// loop is a pointer walk with no mask or bound check per value.
+    #[inline]
     pub fn fill_with(&mut self, mut f: impl FnMut(usize) -> T) {
         while self.written < self.len {
-            let value = f(self.written);
-            // Cannot fail: `written < len`.
-            let _ = self.push(value);
+            let pos = self.producer.tail.wrapping_add(self.written);
+            // SAFETY: `self.producer.shared` keeps the range alive.
+            let run = unsafe { self.producer.slots.run(pos, self.len - self.written) };
+            for slot in run {
+                let value = f(self.written);
+                // SAFETY: within the claimed free run (checked by
+                // `write_chunk`), unpublished, so only this producer
+                // touches it; `written` counts it at once, so a panic in
+                // `f` drops exactly the values written.
+                unsafe { slot.write(value) };
+                self.written += 1;
+            }
         }
     }
 
     /// Publishes the written values (in order) and returns how many.
+    ///
+    /// One `Release` store of a stamp per value, in position order (the
+    /// consumer's one-load run sizing relies on the order), walked as
+    /// contiguous runs like [`fill_with`](Self::fill_with).
+    #[inline]
     pub fn commit(mut self) -> usize {
         let n = std::mem::take(&mut self.written);
         let producer = &mut *self.producer;
-        for i in 0..n {
-            let pos = producer.tail.wrapping_add(i);
-            let slot: &Slot<T> = producer.slot(pos);
-            slot.stamp.store(full(pos), Ordering::Release);
+        let mut pos = producer.tail;
+        let mut left = n;
+        while left > 0 {
+            // SAFETY: `producer.shared` keeps the range alive.
+            let run = unsafe { producer.slots.run(pos, left) };
+            for slot in run {
+                slot.stamp.store(full(pos), Ordering::Release);
+                pos = pos.wrapping_add(1);
+            }
+            left -= run.len();
         }
-        producer.tail = producer.tail.wrapping_add(n);
+        producer.tail = pos;
         producer.ring();
         n
     }
@@ -126,11 +150,20 @@ impl<T> ReadChunk<'_, T> {
     }
 
     /// The messages of the run in order, in place.
+    ///
+    /// The run is walked as (at most two) contiguous slices of slots, so
+    /// `for_each` / `fold` compile to plain pointer loops.
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         let head = self.consumer.head;
-        (0..self.len).map(move |i| {
-            // SAFETY: as in `get`: `i < len`, within the ready run.
-            unsafe { self.consumer.slot(head.wrapping_add(i)).get() }
+        let slots = self.consumer.slots;
+        // SAFETY: `self.consumer.shared` keeps the range alive.
+        let first = unsafe { slots.run(head, self.len) };
+        // SAFETY: as above; empty unless the run wraps.
+        let rest = unsafe { slots.run(head.wrapping_add(first.len()), self.len - first.len()) };
+        first.iter().chain(rest).map(|slot| {
+            // SAFETY: as in `get`: within the ready run, not released.
+            unsafe { slot.get() }
         })
     }
 

@@ -267,6 +267,7 @@ impl<T> Producer<T> {
 
     /// Claims `n` free slots to write in place. Fails at once if there are
     /// fewer (`Full`), if `n` exceeds the capacity, or if the consumer is gone.
+    #[inline]
     pub fn write_chunk(&mut self, n: usize) -> Result<WriteChunk<'_, T>, ChunkError> {
         if n > self.capacity {
             return Err(ChunkError::TooLarge {
@@ -393,6 +394,7 @@ impl<T> Consumer<T> {
     }
 
     /// Number of messages ready now, up to `max`.
+    #[inline]
     fn ready(&self, max: usize) -> usize {
         let max = max.min(self.capacity());
         if max == 0 {
@@ -405,6 +407,7 @@ impl<T> Consumer<T> {
     }
 
     /// Presents up to `max` ready messages in place (at least one).
+    #[inline]
     pub fn read_chunk(&mut self, max: usize) -> Result<ReadChunk<'_, T>, PopError> {
         let len = self.ready(max);
         if len == 0 {
