@@ -49,6 +49,38 @@ fn capacity_one_works() {
 }
 
 #[test]
+fn is_empty_follows_the_head_slot_without_consuming() {
+    let (mut tx, mut rx) = spsc::channel::<u32>(2).unwrap();
+    assert!(rx.is_empty());
+    // Several laps, so the head slot's stamp is compared for the right lap.
+    for lap in 0..5u32 {
+        tx.try_push(lap * 2).unwrap();
+        assert!(!rx.is_empty());
+        assert!(!rx.is_empty(), "is_empty consumed the message");
+        tx.try_push(lap * 2 + 1).unwrap();
+        assert_eq!(rx.try_pop(), Ok(lap * 2));
+        assert!(!rx.is_empty());
+        assert_eq!(rx.try_pop(), Ok(lap * 2 + 1));
+        assert!(rx.is_empty());
+    }
+    // A committed chunk makes it non-empty; an abandoned one does not.
+    let mut chunk = tx.write_chunk(1).unwrap();
+    chunk.push(10).unwrap();
+    drop(chunk);
+    assert!(rx.is_empty());
+    let mut chunk = tx.write_chunk(1).unwrap();
+    chunk.push(11).unwrap();
+    chunk.commit();
+    assert!(!rx.is_empty());
+    // A gone producer leaves what it pushed: not empty until it is read.
+    drop(tx);
+    assert!(!rx.is_empty());
+    assert_eq!(rx.try_pop(), Ok(11));
+    assert!(rx.is_empty());
+    assert_eq!(rx.try_pop(), Err(PopError::Closed));
+}
+
+#[test]
 fn fail_backpressure_push_does_not_wait() {
     let config = Config::new(1).backpressure(Backpressure::Fail);
     let (mut tx, _rx) = spsc::with_config::<u32>(config).unwrap();

@@ -23,6 +23,8 @@
 //!   makes ping-pong near the raw floor). Since the producer stamps in
 //!   position order, seeing `full(p)` also proves every position below `p`
 //!   is full; [`Consumer::read_chunk`] uses that to size a run with one load.
+//! - [`Consumer::is_empty`] is the consumer's stamp poll without the pop:
+//!   the same `Acquire` load of the head slot's stamp, nothing written.
 //! - `Shared::closed`: `PRODUCER_GONE` / `CONSUMER_GONE` bits, set with
 //!   `Release` by the dropping side. The producer checks `CONSUMER_GONE`
 //!   (`Relaxed`, the line is read-mostly) on every push; the consumer checks
@@ -334,6 +336,33 @@ impl<T> Consumer<T> {
     /// Whether the producer is gone (messages may still be left to read).
     pub fn is_closed(&self) -> bool {
         self.shared.closed.load(Ordering::Acquire) & PRODUCER_GONE != 0
+    }
+
+    /// Whether no message is ready to pop now. Consumes nothing: one
+    /// `Acquire` load of the stamp of the head slot (the line the next
+    /// message arrives on), so polling it costs what a failed
+    /// [`try_pop`](Self::try_pop) costs.
+    ///
+    /// `false` stays true until this consumer pops (only it consumes);
+    /// `true` may be stale as soon as it is returned (the producer may push
+    /// at any time). It says nothing about the producer being gone: see
+    /// [`is_closed`](Self::is_closed). The load is `Acquire` so that a
+    /// caller who sees `false` also sees everything the producer wrote
+    /// before pushing that message, exactly as a pop would.
+    ///
+    /// ```
+    /// use enso_ring::spsc;
+    /// let (mut tx, mut rx) = spsc::channel::<u32>(4).unwrap();
+    /// assert!(rx.is_empty());
+    /// tx.try_push(7).unwrap();
+    /// assert!(!rx.is_empty());
+    /// assert!(!rx.is_empty()); // still there: nothing was consumed
+    /// assert_eq!(rx.try_pop(), Ok(7));
+    /// assert!(rx.is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        !self.is_full(0)
     }
 
     /// The slot of position `pos`.
