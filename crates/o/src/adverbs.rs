@@ -88,7 +88,8 @@ pub fn valence(f: &Value) -> usize {
             holes + valence(g).saturating_sub(args.len())
         }
         Some(Func::Prim(_)) => 2,
-        Some(Func::Monad(_) | Func::Curry(..) | Func::Train(_)) => 1,
+        Some(Func::Train(l)) => l.chunk.train_valence.max(1) as usize,
+        Some(Func::Monad(_) | Func::Curry(..)) => 1,
         Some(Func::Derived(g, Adverb::Each)) => valence(g),
         Some(Func::Derived(..)) => 1,
         Some(Func::Host { arity, .. }) => match arity {

@@ -34,6 +34,9 @@ pub(crate) enum Op {
     CallGlobal(u32, u32),
     /// Pops a left argument and binds it to the verb (`2+`).
     Curry(Verb),
+    /// The verb at a train's hole: pops the right argument and applies the
+    /// verb dyadically when the train was called with two arguments.
+    TrainHole(Verb),
     /// Pops `n` items (first on top) and makes a list.
     List(u32),
     /// Makes a dictionary: keys from a constant, values popped (last on top).
@@ -72,6 +75,10 @@ pub struct Chunk {
     pub(crate) capture_base: usize,
     pub(crate) src: ChunkSrc,
     pub(crate) train_is_adverb: bool,
+    /// A train's valence as oK computes it (1 or 2; 0 for other chunks).
+    pub(crate) train_valence: u8,
+    /// A train whose hole is a plain verb can be applied to two arguments.
+    pub(crate) train_dyadic: bool,
 }
 
 /// The global variable table: names resolved to indices at compile time.
@@ -149,6 +156,8 @@ pub fn compile_program(body: &[Node], globals: &mut Globals) -> OResult<Arc<Chun
         capture_base: 0,
         src: ChunkSrc::Top,
         train_is_adverb: false,
+        train_valence: 0,
+        train_dyadic: false,
     }))
 }
 
@@ -195,6 +204,35 @@ fn assigned_names(n: &Node, out: &mut Vec<Sym>) {
         Node::Quote(x) | Node::Train(x) => assigned_names(x, out),
         Node::Dict(v) => v.iter().for_each(|(_, i)| assigned_names(i, out)),
         Node::Nil | Node::Lit(_) | Node::Lambda(_) | Node::Name(_) | Node::Hole => {}
+    }
+}
+
+/// True when a train's hole is a plain verb (no left argument, not forced
+/// monadic), which oK lets a train apply dyadically.
+fn hole_is_plain_verb(n: &Node) -> bool {
+    let mut n = n;
+    loop {
+        match n {
+            Node::Verb {
+                r: Some(x),
+                l,
+                monad,
+                curry: None,
+                ..
+            } => {
+                if matches!(**x, Node::Hole) {
+                    return l.is_none() && !monad;
+                }
+                n = x;
+            }
+            Node::Adverb { r: Some(x), .. } => {
+                if matches!(**x, Node::Hole) {
+                    return false;
+                }
+                n = x;
+            }
+            _ => return false,
+        }
     }
 }
 
@@ -288,6 +326,11 @@ impl Compiler<'_> {
             capture_base: 0,
         });
         let fallback = sc.slots.iter().map(|s| self.globals.intern(s)).collect();
+        let chunk_src_train = if let ChunkSrc::Train(n) = &src {
+            Some(n.clone())
+        } else {
+            None
+        };
         let train_is_adverb =
             matches!(&src, ChunkSrc::Train(n) if matches!(**n, Node::Adverb { .. }));
         let chunk = Chunk {
@@ -301,6 +344,14 @@ impl Compiler<'_> {
             capture_base: sc.capture_base,
             src,
             train_is_adverb,
+            train_valence: match &chunk_src_train {
+                Some(n) if !matches!(**n, Node::Adverb { .. }) && hole_is_plain_verb(n) => 2,
+                Some(_) => 1,
+                None => 0,
+            },
+            train_dyadic: chunk_src_train
+                .as_ref()
+                .is_some_and(|n| hole_is_plain_verb(n)),
         };
         b.templates.push(Arc::new(chunk));
         (b.templates.len() - 1) as u32
@@ -399,7 +450,9 @@ impl Compiler<'_> {
             }
             Node::Train(x) => {
                 let body = [(**x).clone()];
-                let t = self.template(vec![Arc::from("")], &body, ChunkSrc::Train(x.clone()), b);
+                // Slot 0 is the right argument, slot 1 the optional left one.
+                let params = vec![Arc::from(""), Arc::from("\u{1}")];
+                let t = self.template(params, &body, ChunkSrc::Train(x.clone()), b);
                 b.code.push(Op::Closure(t));
             }
             Node::Cond(items) => self.cond(items, b),
@@ -461,7 +514,11 @@ impl Compiler<'_> {
             }
             (None, Some(r)) => {
                 self.expr(r, b);
-                b.code.push(Op::Monad(verb));
+                if matches!(**r, Node::Hole) && !monad {
+                    b.code.push(Op::TrainHole(verb));
+                } else {
+                    b.code.push(Op::Monad(verb));
+                }
             }
             (Some(l), None) => {
                 self.expr(l, b);

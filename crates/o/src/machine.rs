@@ -461,9 +461,15 @@ impl Interp {
                 }
                 Func::Lambda(l) => return self.call_lambda(&f, l, args),
                 Func::Train(l) => {
-                    if args.len() != 1 {
-                        return Err(valence());
-                    }
+                    let args = match args.len() {
+                        1 => args,
+                        2 if l.chunk.train_dyadic => {
+                            let mut a = args;
+                            a.swap(0, 1);
+                            a
+                        }
+                        _ => return Err(valence()),
+                    };
                     self.enter(l, args)?;
                     return Ok(None);
                 }
@@ -747,6 +753,13 @@ impl Interp {
                         args.push(self.pop());
                     }
                     later!(self.call(f, args, host)?);
+                }
+                Op::TrainHole(v) => {
+                    let r = self.pop();
+                    match self.locals.get(lbase + 1).cloned().flatten() {
+                        Some(l) => later!(self.dyad(v, l, r, host)?),
+                        None => later!(self.monad(v, r)?),
+                    }
                 }
                 Op::Curry(v) => {
                     let l = self.pop();

@@ -383,10 +383,21 @@ fn fmt_node_list(items: &[Node], out: &mut String) {
 }
 
 fn has_left(n: &Node) -> bool {
-    matches!(
-        n,
-        Node::Verb { l: Some(_), .. } | Node::Adverb { l: Some(_), .. }
-    )
+    match n {
+        // A parenthesised bound verb `(2!)` keeps oK's extra parentheses.
+        Node::Quote(x) => matches!(
+            **x,
+            Node::Verb {
+                l: Some(_),
+                r: None,
+                ..
+            }
+        ),
+        _ => matches!(
+            n,
+            Node::Verb { l: Some(_), .. } | Node::Adverb { l: Some(_), .. }
+        ),
+    }
 }
 
 /// Prints a syntax tree node in oK's form.
