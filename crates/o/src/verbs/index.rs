@@ -23,6 +23,7 @@ pub fn dict_get(d: &Dict, k: &Value) -> Option<Value> {
 fn index_one(x: &Value, y: &Value) -> Value {
     let i = match y {
         Value::Int(i) => *i,
+        Value::Char(c) => *c as i64,
         Value::Float(f) if f.fract() == 0.0 => *f as i64,
         _ => return NA,
     };
