@@ -97,6 +97,7 @@ pub struct Interp {
     waiting: bool,
     limits: Limits,
     nhost: u32,
+    spent: u64,
 }
 
 impl Default for Interp {
@@ -127,6 +128,7 @@ impl Interp {
             waiting: false,
             limits,
             nhost: 0,
+            spent: 0,
         }
     }
 
@@ -198,8 +200,11 @@ impl Interp {
         }
         MAX_ITEMS.with(|c| c.set(self.limits.max_items));
         crate::value::take_too_deep();
+        let budget = fuel;
         let mut fuel = fuel;
-        match self.exec(&mut fuel, host) {
+        let r = self.exec(&mut fuel, host);
+        self.spent = budget - fuel;
+        match r {
             Ok(true) => {
                 let v = self.result.take().unwrap_or(Value::Nil);
                 self.reset();
@@ -212,6 +217,12 @@ impl Interp {
                 Outcome::Error(e)
             }
         }
+    }
+
+    /// Fuel the last [`Interp::run`] spent (one unit per instruction or
+    /// adverb step).
+    pub fn fuel_spent(&self) -> u64 {
+        self.spent
     }
 
     /// Delivers the result of the host verb that asked to wait.
