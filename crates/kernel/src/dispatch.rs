@@ -151,7 +151,7 @@ impl Core {
                 id: self.table.id(i as u32),
                 name: slot.name.and_then(|n| sh.name(n)),
                 priority: slot.priority,
-                state: if slot.queued {
+                state: if slot.queued || slot.rt.as_ref().is_some_and(|r| r.handle.is_some()) {
                     TaskState::Ready
                 } else {
                     TaskState::Idle
