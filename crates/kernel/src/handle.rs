@@ -304,6 +304,24 @@ impl KernelHandle {
         self.post(core, Message::Qos(quanta))
     }
 
+    /// Changes a core's quanta after checking that every real-time task
+    /// admitted there still meets its deadline with the new run-loop
+    /// overhead (`(bus + io) * event_cost_ns + background_poll_ns`);
+    /// refused, with the task that would miss, and nothing changed
+    /// otherwise. (`qos` changes quanta unchecked.)
+    pub fn qos_checked(
+        &self,
+        core: CoreIndex,
+        quanta: Quanta,
+    ) -> Result<(), crate::rt::RtSpawnError> {
+        if core.get() >= self.shared.cores.len() {
+            return Err(SpawnError::UnknownCore(core).into());
+        }
+        crate::rt::qos_checked(&self.shared, core, quanta, || {
+            self.post(core, Message::Qos(quanta)).is_ok()
+        })
+    }
+
     /// Waits until `core` has handled everything posted to it before this call.
     pub fn sync(&self, core: CoreIndex) -> Result<(), Halted> {
         let seq = self.shared.listing_seq.fetch_add(1, Ordering::Relaxed) + 1;

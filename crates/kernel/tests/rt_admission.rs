@@ -266,3 +266,60 @@ fn boot_time_periodic_tasks_are_admitted_by_the_build_and_run() {
     k.halt();
     k.join().unwrap();
 }
+
+#[test]
+fn a_checked_qos_change_that_would_break_the_set_is_refused() {
+    let idle = IdlePolicy::SpinThenPark(std::time::Duration::from_micros(20));
+    // Overhead = (bus + io) * 10 us: 160 us with quanta 8/8.
+    let k = start(
+        Kernel::builder()
+            .core(CoreSpec::bsp("c0", 0).all().idle(idle))
+            .core(
+                CoreSpec::ap("c1", 1)
+                    .all()
+                    .idle(idle)
+                    .quanta(8, 8, 8)
+                    .rt_costs(10_000, 0),
+            ),
+    );
+    let h = k.handle().clone();
+    let c1 = CoreIndex(1);
+    let jobs = Arc::new(AtomicU64::new(0));
+    h.spawn_periodic(
+        c1,
+        "A",
+        RtParams::new(2 * MS, 5 * MS / 2),
+        Counting::new(&jobs),
+    )
+    .expect("2 ms + 160 us fits in 2.5 ms");
+    // 512 events of 10 us: A would respond in 7.12 ms.
+    let big = enso::Quanta {
+        bus: 256,
+        io: 256,
+        tasks: 8,
+    };
+    match h.qos_checked(c1, big) {
+        Err(RtSpawnError::Qos {
+            core,
+            failing,
+            miss,
+        }) => {
+            assert_eq!((core.as_str(), failing.as_str()), ("c1", "A"));
+            assert_eq!(miss, Miss::By(7_120_000 - 2_500_000));
+        }
+        r => panic!("expected a refusal: {r:?}"),
+    }
+    h.sync(c1).unwrap();
+    assert_eq!(h.cores()[1].quanta.bus, 8, "nothing applied");
+    let ok = enso::Quanta {
+        bus: 16,
+        io: 16,
+        tasks: 8,
+    };
+    h.qos_checked(c1, ok)
+        .expect("320 us of overhead still fits");
+    h.sync(c1).unwrap();
+    assert_eq!(h.cores()[1].quanta, ok);
+    k.halt();
+    k.join().unwrap();
+}

@@ -134,6 +134,51 @@ fn blame(v: &Verdict) -> (Option<usize>, Miss) {
     }
 }
 
+/// Changes `core`'s quanta if its admitted set still passes with the new
+/// overhead; the set stays locked until the core has the change queued and
+/// the shared quanta say so, so no spawn is admitted against stale quanta.
+pub(crate) fn qos(
+    sh: &Shared,
+    core: CoreIndex,
+    quanta: crate::topology::Quanta,
+    post: impl FnOnce() -> bool,
+) -> Result<(), RtSpawnError> {
+    let c = &sh.cores[core.get()];
+    let set = c.rt.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((last, rest)) = set.split_last() {
+        let named: Vec<(&str, enso_sched::Task)> =
+            rest.iter().map(|a| (a.name.as_str(), a.model)).collect();
+        let overhead = overhead_of(quanta, c.spec.rt);
+        check(
+            &c.spec.name,
+            c.spec.rt.dispatch,
+            overhead,
+            &named,
+            &last.name,
+            last.model,
+        )
+        .map_err(|e| match e {
+            RtSpawnError::Unschedulable {
+                core,
+                failing,
+                miss,
+                ..
+            } => RtSpawnError::Qos {
+                core,
+                failing,
+                miss,
+            },
+            e => e,
+        })?;
+    }
+    if !post() {
+        return Err(RtSpawnError::Spawn(crate::SpawnError::Halted));
+    }
+    *c.quanta.lock().unwrap_or_else(|e| e.into_inner()) = quanta;
+    drop(set);
+    Ok(())
+}
+
 /// Removes the task admitted under `key` (it ended or was demoted).
 pub(crate) fn withdraw(sh: &Shared, core: CoreIndex, key: u64) {
     let mut set = sh.cores[core.get()]

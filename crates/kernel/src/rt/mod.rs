@@ -25,6 +25,7 @@ mod run;
 mod slot;
 mod spawn;
 
+pub(crate) use admit::qos as qos_checked;
 pub(crate) use admit::{Admitted, admit, withdraw};
 pub(crate) use release::RtCore;
 pub(crate) use slot::RtSlot;
@@ -309,6 +310,16 @@ pub enum RtSpawnError {
         /// By how much.
         miss: Miss,
     },
+    /// A checked QoS change refused: with the new quanta's overhead an
+    /// admitted task would miss.
+    Qos {
+        /// The core.
+        core: String,
+        /// The admitted task that would miss.
+        failing: String,
+        /// By how much.
+        miss: Miss,
+    },
     /// The analysis could not decide (overflow or iteration budget).
     Analysis(String),
 }
@@ -335,6 +346,20 @@ impl fmt::Display for RtSpawnError {
                         f,
                         "task `{failing}` would miss without bound (the core would be overloaded)"
                     ),
+                }
+            }
+            RtSpawnError::Qos {
+                core,
+                failing,
+                miss,
+            } => {
+                write!(
+                    f,
+                    "qos refused on core `{core}`: task `{failing}` would miss "
+                )?;
+                match miss {
+                    Miss::By(ns) => write!(f, "its deadline by {ns} ns"),
+                    Miss::Unbounded => write!(f, "without bound"),
                 }
             }
             RtSpawnError::Analysis(m) => write!(f, "spawn: admission analysis failed: {m}"),
