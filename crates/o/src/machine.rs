@@ -601,6 +601,19 @@ impl Interp {
         Ok(nb)
     }
 
+    /// Tail call: drops the current code frame (keeping the `n` arguments on
+    /// top of the stack), so a call in tail position runs in constant space.
+    fn drop_frame_for_tail_call(&mut self, n: usize, lbase: usize) {
+        if let Some(Frame::Code { sbase, .. }) = self.frames.last() {
+            let (sb, top) = (*sbase, self.stack.len().saturating_sub(n));
+            if sb < top {
+                self.stack.drain(sb..top);
+            }
+        }
+        self.locals.truncate(lbase);
+        self.frames.pop();
+    }
+
     fn pop(&mut self) -> Value {
         self.stack.pop().unwrap_or(Value::Nil)
     }
@@ -714,7 +727,11 @@ impl Interp {
                         _ => None,
                     };
                     if let Some((c, caps)) = fast {
-                        save!();
+                        if is_tail(ck, pc) {
+                            self.drop_frame_for_tail_call(n, lbase);
+                        } else {
+                            save!();
+                        }
                         lbase = self.enter_fast(&c, &caps, n)?;
                         chunk = Arc::as_ptr(&c);
                         self.push_frame(Frame::Code {
@@ -745,7 +762,11 @@ impl Interp {
                         _ => None,
                     };
                     if let Some((c, caps)) = fast {
-                        save!();
+                        if is_tail(ck, pc) {
+                            self.drop_frame_for_tail_call(n, lbase);
+                        } else {
+                            save!();
+                        }
                         lbase = self.enter_fast(&c, &caps, n)?;
                         chunk = Arc::as_ptr(&c);
                         self.push_frame(Frame::Code {
@@ -863,6 +884,16 @@ impl Interp {
                 }
             }
         }
+    }
+}
+
+/// True when the instruction at `pc` returns at once (directly or by a jump
+/// to a return): a call just before it is a tail call.
+fn is_tail(ck: &Chunk, pc: usize) -> bool {
+    match ck.code.get(pc) {
+        Some(Op::Return) => true,
+        Some(Op::Jump(t)) => matches!(ck.code.get(*t as usize), Some(Op::Return)),
+        _ => false,
     }
 }
 

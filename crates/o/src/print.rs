@@ -54,6 +54,10 @@ pub fn fmt_float(f: f64) -> String {
     if r == 0.0 {
         return "0".into();
     }
+    if r.abs() >= 1e21 {
+        // JavaScript writes large numbers in exponent form: 1e+21.
+        return format!("{r:e}").replace('e', "e+");
+    }
     format!("{r}")
 }
 

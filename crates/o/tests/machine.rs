@@ -222,3 +222,30 @@ fn deep_values_are_a_limit_error_not_an_overflow() {
     assert_eq!(r.1, Err(ErrorKind::Limit));
     assert_eq!(r.2.as_deref(), Ok("1 1 1"));
 }
+
+#[test]
+fn tail_calls_run_in_constant_space() {
+    let mut o = Interp::with_limits(Limits {
+        max_frames: 100,
+        ..Limits::default()
+    });
+    let n = if cfg!(debug_assertions) {
+        100_000
+    } else {
+        1_000_000
+    };
+    let src = format!("f:{{[i;s]$[i>{n};s;f[i+1;s+i]]}};f[1;0]");
+    let want = (n * (n + 1) / 2).to_string();
+    assert_eq!(o.eval(&src).map(|v| v.to_string()), Ok(want));
+    assert_eq!(
+        o.eval("g:{$[x>0;g x-1;`done]};g 50000")
+            .map(|v| v.to_string())
+            .as_deref(),
+        Ok("`done")
+    );
+    // Not a tail call: needs a frame per level, so it hits the limit.
+    let e = o
+        .eval("h:{$[x=0;0;1+h[x-1]]};h 1000")
+        .expect_err("depth limit");
+    assert_eq!(e.kind(), ErrorKind::Limit);
+}
