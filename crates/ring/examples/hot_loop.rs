@@ -12,8 +12,11 @@
 //! item in flight), `enso-batch`, `rtrb-batch` (write 64 in place, read the
 //! run of 64 in place), `enso-fill`, `rtrb-fill` (one at a time, but filling
 //! the ring to 64 before draining it, so the cursors are compared against
-//! a moving remote). `base` runs the loop with no ring. The checksum is
-//! printed so nothing is optimised away.
+//! a moving remote). `bcast-one`, `bcast-batch`: one broadcast publisher and
+//! two subscribers, each message read by both. `mpsc-one`, `mpsc-batch`: one
+//! producer of an MPSC ring; `xbeam-one`: crossbeam-channel's bounded
+//! channel for comparison. `base` runs the loop with no ring. The checksum
+//! is printed so nothing is optimised away.
 
 use std::hint::black_box;
 
@@ -35,6 +38,11 @@ fn main() {
         "rtrb-fill" => rtrb_fill(n),
         "enso-batch" => enso_batch(n),
         "rtrb-batch" => rtrb_batch(n),
+        "bcast-one" => bcast_one(n),
+        "bcast-batch" => bcast_batch(n),
+        "mpsc-one" => mpsc_one(n),
+        "mpsc-batch" => mpsc_batch(n),
+        "xbeam-one" => xbeam_one(n),
         other => {
             eprintln!("unknown mode {other}");
             std::process::exit(2);
@@ -162,6 +170,109 @@ fn rtrb_batch(n: u64) -> u64 {
             let (a, b) = chunk.as_slices();
             a.iter().chain(b).for_each(|&x| sum = sum.wrapping_add(x));
             chunk.commit_all();
+        }
+    }
+    sum
+}
+
+#[inline(never)]
+fn bcast_one(n: u64) -> u64 {
+    let (mut tx, mut a) = enso_ring::broadcast::channel::<u64>(CAPACITY).expect("ring");
+    let mut b = tx.subscribe().expect("subscriber");
+    let mut sum = 0u64;
+    for v in 1..=n {
+        let v = black_box(v);
+        if tx.try_publish(|slot| *slot = v).is_err() {
+            return 0;
+        }
+        if let Ok(x) = a.try_read_with(|x| *x) {
+            sum = sum.wrapping_add(x);
+        }
+        if let Ok(x) = b.try_read_with(|x| *x) {
+            sum = sum.wrapping_add(x);
+        }
+    }
+    sum
+}
+
+#[inline(never)]
+fn bcast_batch(n: u64) -> u64 {
+    let (mut tx, mut a) = enso_ring::broadcast::channel::<u64>(CAPACITY).expect("ring");
+    let mut b = tx.subscribe().expect("subscriber");
+    let mut sum = 0u64;
+    let mut sent = 0u64;
+    while sent < n {
+        let first = black_box(sent + 1);
+        match tx.write_chunk(BATCH) {
+            Ok(mut chunk) => {
+                for (i, v) in (first..first + BATCH as u64).enumerate() {
+                    if let Some(slot) = chunk.get_mut(i) {
+                        *slot = v;
+                    }
+                }
+                chunk.commit();
+            }
+            Err(_) => return 0,
+        }
+        sent += BATCH as u64;
+        for sub in [&mut a, &mut b] {
+            if let Ok(chunk) = sub.read_chunk(BATCH) {
+                chunk.iter().for_each(|&x| sum = sum.wrapping_add(x));
+                chunk.release();
+            }
+        }
+    }
+    sum
+}
+
+#[inline(never)]
+fn mpsc_one(n: u64) -> u64 {
+    let (mut tx, mut rx) = enso_ring::mpsc::channel::<u64>(CAPACITY).expect("ring");
+    let mut sum = 0u64;
+    for v in 1..=n {
+        if tx.try_push(black_box(v)).is_err() {
+            return 0;
+        }
+        if let Ok(x) = rx.try_pop() {
+            sum = sum.wrapping_add(x);
+        }
+    }
+    sum
+}
+
+#[inline(never)]
+fn mpsc_batch(n: u64) -> u64 {
+    let (mut tx, mut rx) = enso_ring::mpsc::channel::<u64>(CAPACITY).expect("ring");
+    let mut sum = 0u64;
+    let mut sent = 0u64;
+    while sent < n {
+        let first = black_box(sent + 1);
+        match tx.write_chunk(BATCH) {
+            Ok(mut chunk) => {
+                chunk.fill_with(|i| first + i as u64);
+                chunk.commit();
+            }
+            Err(_) => return 0,
+        }
+        sent += BATCH as u64;
+        if let Ok(chunk) = rx.read_chunk(BATCH) {
+            chunk.iter().for_each(|&x| sum = sum.wrapping_add(x));
+            chunk.release();
+        }
+    }
+    sum
+}
+
+#[inline(never)]
+fn xbeam_one(n: u64) -> u64 {
+    let (tx, rx) = crossbeam_channel::bounded::<u64>(CAPACITY);
+    let mut sum = 0u64;
+    for v in 1..=n {
+        if tx.try_send(black_box(v)).is_err() {
+            return 0;
+        }
+        if let Ok(x) = rx.try_recv() {
+            sum = sum.wrapping_add(x);
         }
     }
     sum

@@ -48,12 +48,23 @@ impl<T> WriteChunk<'_, T> {
         Ok(())
     }
 
-    /// Fills every remaining claimed slot with `f(index)`.
+    /// Fills every remaining claimed slot with `f(index)`, walking the
+    /// claimed positions as (at most two) contiguous runs of slots.
+    #[inline]
     pub fn fill_with(&mut self, mut f: impl FnMut(usize) -> T) {
+        let view = self.producer.shared.slots.view();
         while self.written < self.len {
-            let value = f(self.written);
-            // Cannot fail: `written < len`.
-            let _ = self.push(value);
+            let pos = self.start.wrapping_add(self.written);
+            // SAFETY: `self.producer.shared` keeps the range alive.
+            let run = unsafe { view.run(pos, self.len - self.written) };
+            for slot in run {
+                let value = f(self.written);
+                // SAFETY: claimed by this chunk and free (checked by
+                // `claim`); `written` counts it at once, so a panic in `f`
+                // drops exactly the values written.
+                unsafe { slot.write(value) };
+                self.written += 1;
+            }
         }
     }
 
@@ -64,9 +75,29 @@ impl<T> WriteChunk<'_, T> {
 
     /// Stamps written positions `full` (or drops them when `keep` is
     /// false) and the rest `hole`.
+    #[inline]
     fn publish(&mut self, keep: bool) -> usize {
         let written = std::mem::take(&mut self.written);
         let shared = &*self.producer.shared;
+        if keep && written == self.len {
+            // Every position written: one `Release` stamp store per slot,
+            // walked as contiguous runs.
+            let view = shared.slots.view();
+            let mut pos = self.start;
+            let mut left = written;
+            while left > 0 {
+                // SAFETY: `shared` keeps the range alive.
+                let run = unsafe { view.run(pos, left) };
+                for slot in run {
+                    slot.stamp.store(full(pos), Ordering::Release);
+                    pos = pos.wrapping_add(1);
+                }
+                left -= run.len();
+            }
+            self.len = 0;
+            shared.ring();
+            return written;
+        }
         for i in 0..self.len {
             let pos = self.start.wrapping_add(i);
             let slot = shared.slots.slot(pos);
@@ -131,9 +162,20 @@ impl<T> ReadChunk<'_, T> {
         Some(unsafe { self.consumer.shared.slots.slot(pos).get() })
     }
 
-    /// The messages in order, in place.
+    /// The messages in order, in place, walked as (at most two)
+    /// contiguous runs of slots.
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
-        (0..self.len).filter_map(move |i| self.get(i))
+        let head = self.consumer.head;
+        let view = self.consumer.shared.slots.view();
+        // SAFETY: `self.consumer.shared` keeps the range alive.
+        let first = unsafe { view.run(head, self.len) };
+        // SAFETY: as above; empty unless the run wraps.
+        let rest = unsafe { view.run(head.wrapping_add(first.len()), self.len - first.len()) };
+        first.iter().chain(rest).map(|slot| {
+            // SAFETY: as in `get`: stamped full and not freed yet.
+            unsafe { slot.get() }
+        })
     }
 
     /// Consumes the run.
@@ -154,15 +196,26 @@ impl<T> Index<usize> for ReadChunk<'_, T> {
 impl<T> Drop for ReadChunk<'_, T> {
     fn drop(&mut self) {
         let consumer = &mut *self.consumer;
-        for i in 0..self.len {
-            let pos = consumer.head.wrapping_add(i);
-            if std::mem::needs_drop::<T>() {
-                // SAFETY: ready and not freed; dropped once, then freed.
-                unsafe { consumer.shared.slots.slot(pos).drop_value() };
+        let view = consumer.shared.slots.view();
+        let capacity = consumer.capacity();
+        let mut pos = consumer.head;
+        let mut left = self.len;
+        while left > 0 {
+            // SAFETY: `consumer.shared` keeps the range alive.
+            let run = unsafe { view.run(pos, left) };
+            for slot in run {
+                if std::mem::needs_drop::<T>() {
+                    // SAFETY: ready and not freed; dropped once, then freed.
+                    unsafe { slot.drop_value() };
+                }
+                // Hand the slot to the next lap (as `Consumer::free_slot`).
+                let next = pos.wrapping_add(capacity);
+                slot.stamp.store(free(next), Ordering::Release);
+                pos = pos.wrapping_add(1);
             }
-            consumer.free_slot(pos);
+            left -= run.len();
         }
-        consumer.head = consumer.head.wrapping_add(self.len);
+        consumer.head = pos;
         consumer.shared.ring();
     }
 }

@@ -270,6 +270,7 @@ impl<T> Producer<T> {
 
     /// Claims `n` consecutive positions to write in place; fails at once if
     /// they are not all free.
+    #[inline]
     pub fn write_chunk(&mut self, n: usize) -> Result<WriteChunk<'_, T>, ChunkError> {
         let capacity = self.capacity();
         if n > capacity {
@@ -357,6 +358,27 @@ impl<T> Consumer<T> {
         self.shared.slots.slot(pos).stamp.load(Ordering::Acquire)
     }
 
+    /// How many consecutive slots from `head` hold their message, up to
+    /// `max`; walks the slots as contiguous runs.
+    #[inline]
+    fn full_run(&self, max: usize) -> usize {
+        let view = self.shared.slots.view();
+        let mut pos = self.head;
+        let mut len = 0;
+        while len < max {
+            // SAFETY: `self.shared` keeps the range alive.
+            let run = unsafe { view.run(pos, max - len) };
+            for slot in run {
+                if slot.stamp.load(Ordering::Acquire) != full(pos) {
+                    return len;
+                }
+                pos = pos.wrapping_add(1);
+                len += 1;
+            }
+        }
+        len
+    }
+
     #[cold]
     fn empty_or_closed(&mut self) -> PopError {
         if self.shared.producers_gone() && !self.is_full(0) {
@@ -400,12 +422,17 @@ impl<T> Consumer<T> {
     }
 
     /// Presents up to `max` consecutive ready messages in place.
+    #[inline]
     pub fn read_chunk(&mut self, max: usize) -> Result<ReadChunk<'_, T>, PopError> {
         let max = max.min(self.capacity());
-        let mut len = 0;
-        while len < max && self.is_full(len) {
-            len += 1;
-        }
+        // Skip holes at `head`, then count the full stamps that follow.
+        // Producers publish out of order, so every stamp is looked at (one
+        // `Acquire` load each), not just the last.
+        let len = if max > 0 && self.is_full(0) {
+            self.full_run(max)
+        } else {
+            0
+        };
         if len == 0 {
             return Err(self.empty_or_closed());
         }
