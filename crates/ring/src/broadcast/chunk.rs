@@ -31,6 +31,7 @@ impl<T> PubChunk<'_, T> {
     }
 
     /// The `i`-th claimed slot, in place (it holds a message a lap old).
+    #[inline]
     pub fn get_mut(&mut self, i: usize) -> Option<&mut T> {
         if i >= self.len {
             return None;
@@ -42,18 +43,30 @@ impl<T> PubChunk<'_, T> {
     }
 
     /// Publishes the claimed slots in order.
+    #[inline]
     pub fn commit(self) -> usize {
         let n = self.len;
         self.commit_first(n)
     }
 
     /// Publishes the first `n` claimed slots (at most all).
+    ///
+    /// One `Release` stamp store per slot, in position order, walked as
+    /// (at most two) contiguous runs of slots.
+    #[inline]
     pub fn commit_first(self, n: usize) -> usize {
         let n = n.min(self.len);
-        for i in 0..n {
-            let pos = self.publisher.tail.wrapping_add(i);
-            let slot = self.publisher.shared.slots.slot(pos);
-            slot.stamp.store(full(pos), Ordering::Release);
+        let view = self.publisher.shared.slots.view();
+        let mut pos = self.publisher.tail;
+        let mut left = n;
+        while left > 0 {
+            // SAFETY: `self.publisher.shared` keeps the range alive.
+            let run = unsafe { view.run(pos, left) };
+            for slot in run {
+                slot.stamp.store(full(pos), Ordering::Release);
+                pos = pos.wrapping_add(1);
+            }
+            left -= run.len();
         }
         self.publisher.advance(n);
         n
@@ -124,9 +137,20 @@ impl<T> SubChunk<'_, T> {
         Some(unsafe { self.subscriber.shared.slots.slot(pos).get() })
     }
 
-    /// The messages in order, in place.
+    /// The messages in order, in place, walked as (at most two)
+    /// contiguous runs of slots.
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
-        (0..self.len).filter_map(move |i| self.get(i))
+        let head = self.subscriber.cursor;
+        let view = self.subscriber.shared.slots.view();
+        // SAFETY: `self.subscriber.shared` keeps the range alive.
+        let first = unsafe { view.run(head, self.len) };
+        // SAFETY: as above; empty unless the run wraps.
+        let rest = unsafe { view.run(head.wrapping_add(first.len()), self.len - first.len()) };
+        first.iter().chain(rest).map(|slot| {
+            // SAFETY: as in `get`: published and not released.
+            unsafe { slot.get() }
+        })
     }
 
     /// Releases the run.

@@ -104,6 +104,7 @@ impl<T> Shared<T> {
         self.state.load(Ordering::Relaxed) >> 1
     }
 
+    #[inline]
     fn ring(&self) {
         if self.policy.wait == WaitStrategy::Park {
             self.bell.notify();
@@ -260,6 +261,14 @@ impl<T> Publisher<T> {
         if known >= want && known <= self.capacity {
             return known;
         }
+        self.rescan()
+    }
+
+    /// Recomputes `limit` from the cursor table. Out of line: the scan is
+    /// rare (once per lap when subscribers keep up) and, inlined, it would
+    /// make `try_publish` too large to inline into its caller.
+    #[inline(never)]
+    fn rescan(&mut self) -> usize {
         let room = self.shared.room(self.tail);
         self.limit = self.tail.wrapping_add(room);
         room
@@ -307,6 +316,7 @@ impl<T> Publisher<T> {
     }
 
     /// Claims `n` slots to write in place; fails at once if fewer are free.
+    #[inline]
     pub fn write_chunk(&mut self, n: usize) -> Result<PubChunk<'_, T>, ChunkError> {
         if n > self.capacity {
             return Err(ChunkError::TooLarge {
@@ -326,6 +336,7 @@ impl<T> Publisher<T> {
         })
     }
 
+    #[inline]
     fn advance(&mut self, n: usize) {
         self.tail = self.tail.wrapping_add(n);
         self.shared.tail.store(self.tail, Ordering::Release);
@@ -390,9 +401,21 @@ impl<T> Subscriber<T> {
         Ok(Message { subscriber: self })
     }
 
-    /// Runs `read` on the next message in place and releases it.
+    /// Runs `read` on the next message in place and releases it (also if
+    /// `read` panics).
+    #[inline]
     pub fn try_read_with<R>(&mut self, read: impl FnOnce(&T) -> R) -> Result<R, RecvError> {
-        self.try_recv().map(|message| read(&message))
+        let pos = self.cursor;
+        // SAFETY: `self.shared` keeps the range alive; the slot reference is
+        // only used while the guard below holds this subscriber.
+        let slot = unsafe { self.shared.slots.view().slot(pos) };
+        if slot.stamp.load(Ordering::Acquire) != full(pos) {
+            return Err(self.empty_or_closed());
+        }
+        let _release = Message { subscriber: self };
+        // SAFETY: stamped full (Acquire) and not released until `_release`
+        // drops, so the publisher cannot write it meanwhile.
+        Ok(read(unsafe { slot.get() }))
     }
 
     /// The next message, waiting until one is published or the publisher
@@ -413,6 +436,7 @@ impl<T> Subscriber<T> {
     }
 
     /// Presents up to `max` published messages in place.
+    #[inline]
     pub fn read_chunk(&mut self, max: usize) -> Result<SubChunk<'_, T>, RecvError> {
         let max = max.min(self.shared.slots.capacity());
         let len = if max > 0 && self.is_published(max - 1) {
@@ -429,9 +453,13 @@ impl<T> Subscriber<T> {
         })
     }
 
+    #[inline]
     fn release(&mut self, n: usize) {
         self.cursor = self.cursor.wrapping_add(n);
-        self.shared.cursors[self.entry].store(self.cursor, Ordering::Release);
+        // SAFETY: `entry` was claimed in `join` as an index of `cursors`,
+        // whose length never changes.
+        let entry = unsafe { self.shared.cursors.get_unchecked(self.entry) };
+        entry.store(self.cursor, Ordering::Release);
         self.shared.ring();
     }
 }
