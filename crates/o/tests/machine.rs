@@ -229,7 +229,7 @@ fn tail_calls_run_in_constant_space() {
         max_frames: 100,
         ..Limits::default()
     });
-    let n = if cfg!(debug_assertions) {
+    let n: i64 = if cfg!(debug_assertions) {
         100_000
     } else {
         1_000_000
