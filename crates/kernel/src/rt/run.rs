@@ -169,6 +169,11 @@ impl Core {
         sv.counters.polls += 1;
         let overran = state.on_poll(dt);
         let policy = state.params.overrun;
+        if overran && policy == OverrunPolicy::SkipNext {
+            // Before a completion starts a backlogged job: the skip takes
+            // the job after this one, never a later one.
+            state.skip_one();
+        }
         let now = sv.now + tsc::ticks_to_ns(t1.wrapping_sub(rt.turn_tsc));
         match res {
             Ok(JobPoll::Pending) => {
@@ -212,7 +217,8 @@ impl Core {
                     );
                 }
             }
-            OverrunPolicy::SkipNext => rt.skip_one(),
+            // Applied in `poll_rt`, before the job's completion.
+            OverrunPolicy::SkipNext => {}
             OverrunPolicy::Demote => {
                 if rt.demoted {
                     return;

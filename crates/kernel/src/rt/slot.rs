@@ -214,3 +214,65 @@ impl RtSlot {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rt::OverrunPolicy;
+
+    const MS: u64 = 1_000_000;
+
+    /// One overrunning job under `SkipNext`, as `poll_rt` runs it.
+    fn overrun_job(rt: &mut RtSlot, now: u64) {
+        if rt.on_poll(3 * MS) {
+            rt.skip_one();
+        }
+        rt.complete(now);
+    }
+
+    #[test]
+    fn skip_next_drops_one_job_per_overrun_even_with_a_backlog() {
+        let p = RtParams::new(MS, 20 * MS).on_overrun(OverrunPolicy::SkipNext);
+        let mut rt = RtSlot::new(p, Dispatch::Edf, 1, 0).unwrap();
+        // A starved core: four releases at once, one job and a backlog of 3.
+        assert!(rt.release(0));
+        for k in 1..4 {
+            assert!(!rt.release(k * 20 * MS));
+        }
+        assert_eq!(rt.backlog, 3);
+        let mut now = 80 * MS;
+        for _ in 0..6 {
+            if rt.job.is_none() && !rt.release(now) {
+                now += 20 * MS;
+                continue;
+            }
+            overrun_job(&mut rt, now);
+            assert_eq!(rt.skipped + u64::from(rt.skip_next), rt.overruns);
+            assert!(rt.skip_next <= 1, "skips pile up: {}", rt.skip_next);
+            now += 20 * MS;
+        }
+        assert!(rt.overruns >= 3);
+        // Every release kept started a job or waits in the backlog.
+        assert_eq!(rt.released, rt.seq + u64::from(rt.backlog));
+    }
+
+    #[test]
+    fn completion_records_response_and_misses() {
+        let mut rt = RtSlot::new(
+            RtParams::new(MS, 10 * MS).deadline(5 * MS),
+            Dispatch::Edf,
+            1,
+            0,
+        )
+        .unwrap();
+        assert!(rt.release(100));
+        rt.on_poll(MS / 2);
+        rt.complete(100 + 2 * MS);
+        assert!(rt.release(100 + 10 * MS));
+        rt.on_poll(MS / 2);
+        rt.complete(100 + 10 * MS + 6 * MS);
+        let i = rt.info();
+        assert_eq!((i.completed, i.deadline_misses, i.overruns), (2, 1, 0));
+        assert!(i.response_max_ns >= 6 * MS && i.response_p50_ns >= 2 * MS - 2 * MS / 100);
+    }
+}
