@@ -198,23 +198,38 @@ impl KernelHandle {
         Ok(JoinHandle::new(slot))
     }
 
-    /// The real-time tasks admitted on `core`: name, C, T, D (ns), in
-    /// admission order.
-    pub fn rt_admitted(&self, core: CoreIndex) -> Vec<(String, u64, u64, u64)> {
-        self.shared.cores.get(core.get()).map_or(Vec::new(), |c| {
+    /// A core's real-time side: its dispatch policy, the overhead charged
+    /// as blocking with its live quanta, and its admitted tasks in
+    /// admission order (`None` for an unknown core).
+    pub fn rt_core(&self, core: CoreIndex) -> Option<crate::rt::RtCoreInfo> {
+        let c = self.shared.cores.get(core.get())?;
+        let overhead_ns = crate::rt::admit::overhead(&self.shared, core);
+        let admitted =
             c.rt.lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .iter()
-                .map(|a| {
-                    (
-                        a.name.clone(),
-                        a.model.wcet,
-                        a.model.period,
-                        a.model.deadline,
-                    )
+                .map(|a| crate::rt::AdmittedTask {
+                    name: a.name.clone(),
+                    wcet_ns: a.model.wcet,
+                    period_ns: a.model.period,
+                    deadline_ns: a.model.deadline,
+                    poll_ns: a.model.poll,
+                    priority: a.model.priority as u8,
                 })
-                .collect()
+                .collect();
+        Some(crate::rt::RtCoreInfo {
+            dispatch: c.spec.rt.dispatch,
+            overhead_ns,
+            admitted,
         })
+    }
+
+    /// The names of the real-time tasks admitted on `core`, in admission
+    /// order (see [`KernelHandle::rt_core`] for their parameters).
+    pub fn rt_admitted(&self, core: CoreIndex) -> Vec<String> {
+        self.rt_core(core)
+            .map(|c| c.admitted.into_iter().map(|a| a.name).collect())
+            .unwrap_or_default()
     }
 
     /// Checks that `id` names a live task.

@@ -83,8 +83,9 @@ pub use io::{Io, IoSource, IoToken, Readiness};
 pub use join::JoinHandle;
 pub use kernel::{Kernel, Running};
 pub use rt::{
-    Arrival, DEFAULT_BACKGROUND_POLL_NS, DEFAULT_EVENT_COST_NS, Dispatch, Job, JobPoll, MAX_RT_NS,
-    Miss, OverrunPolicy, PeriodicTask, RtConfig, RtInfo, RtParams, RtSpawnError,
+    AdmittedTask, Arrival, DEFAULT_BACKGROUND_POLL_NS, DEFAULT_EVENT_COST_NS, Dispatch, Job,
+    JobPoll, MAX_RT_NS, Miss, OverrunPolicy, PeriodicTask, RtConfig, RtCoreInfo, RtInfo, RtParams,
+    RtSpawnError,
 };
 pub use stats::{
     CoreCounters, CoreInfo, RingInfo, ShutdownReport, TaskFailure, TaskInfo, TaskState, TimerInfo,

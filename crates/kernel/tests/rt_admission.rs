@@ -80,14 +80,21 @@ fn fixed_priority_refuses_the_breaking_task_naming_the_victim_then_kill_frees_it
         "{text}"
     );
     // Nothing half-applied.
-    let names: Vec<String> = h.rt_admitted(c1).into_iter().map(|a| a.0).collect();
-    assert_eq!(names, ["A", "B"]);
+    assert_eq!(h.rt_admitted(c1), ["A", "B"]);
+    let info = h.rt_core(c1).unwrap();
+    assert_eq!(
+        (info.dispatch, info.overhead_ns),
+        (Dispatch::FixedPriority, 0)
+    );
+    assert_eq!(
+        (info.admitted[1].wcet_ns, info.admitted[1].priority),
+        (3 * MS, 100)
+    );
     // Kill A: its capacity is freed, and the same spawn is then accepted.
     wait_until("A placed", || a.task_id().is_some());
     h.kill(a.task_id().unwrap()).unwrap();
     assert_eq!(join(a), Err(JoinError::Killed));
-    let names: Vec<String> = h.rt_admitted(c1).into_iter().map(|a| a.0).collect();
-    assert_eq!(names, ["B"]);
+    assert_eq!(h.rt_admitted(c1), ["B"]);
     let c = h
         .spawn_periodic(c1, "C", c_params, Counting::new(&jobs))
         .expect("without A, C fits");
@@ -251,12 +258,7 @@ fn boot_time_periodic_tasks_are_admitted_by_the_build_and_run() {
     }
     let k = start(builder(false));
     let h = k.handle().clone();
-    let names: Vec<String> = h
-        .rt_admitted(CoreIndex(1))
-        .into_iter()
-        .map(|a| a.0)
-        .collect();
-    assert_eq!(names, ["A", "B"]);
+    assert_eq!(h.rt_admitted(CoreIndex(1)), ["A", "B"]);
     wait_until("boot jobs run", || {
         jobs.load(std::sync::atomic::Ordering::Relaxed) >= 6
     });

@@ -277,6 +277,35 @@ pub struct RtInfo {
     pub demoted: bool,
 }
 
+/// A task in a core's admitted set, as listed by
+/// [`KernelHandle::rt_core`](crate::KernelHandle::rt_core).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdmittedTask {
+    /// Its name.
+    pub name: String,
+    /// C, ns.
+    pub wcet_ns: u64,
+    /// T, ns.
+    pub period_ns: u64,
+    /// D, ns.
+    pub deadline_ns: u64,
+    /// Longest poll, ns.
+    pub poll_ns: u64,
+    /// Fixed priority.
+    pub priority: u8,
+}
+
+/// A core's real-time side, as listed by the kernel handle.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RtCoreInfo {
+    /// How its real-time jobs are ordered.
+    pub dispatch: Dispatch,
+    /// The blocking overhead admission charges with its live quanta, ns.
+    pub overhead_ns: u64,
+    /// Its admitted tasks, in admission order.
+    pub admitted: Vec<AdmittedTask>,
+}
+
 /// How far a refused task misses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Miss {
