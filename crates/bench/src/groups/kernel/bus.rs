@@ -49,7 +49,7 @@ pub fn group() -> Group {
             Row::new(
                 Kind::Enso,
                 "enso bus Sync",
-                "task on core 0 posts Message::Sync to core 1, yields until the answer is handled; core 0 task quantum 1 (see module doc)",
+                "task on core 0 posts Message::Sync to core 1, yields until the answer is handled; core 0 task quantum 1, so the pinger is polled once per turn (yield_now re-polls within a turn up to the quantum)",
                 enso_sync,
             ),
             Row::new(
