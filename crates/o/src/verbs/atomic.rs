@@ -358,22 +358,31 @@ pub fn floor(x: &Value) -> OResult<Value> {
 
 /// Sum of an int vector (wrapping; null if any item is null).
 pub fn sum_ints(v: &[i64]) -> i64 {
+    // Null detection without compares (SSE2 has no 64-bit compare), so the
+    // loop vectorises: y = x ^ MIN is zero exactly for null, and
+    // (y - 1) & !y has its top bit set exactly when y is zero.
+    #[inline(always)]
+    fn null_bit(x: i64) -> u64 {
+        let y = (x as u64) ^ (1 << 63);
+        (y.wrapping_sub(1) & !y) >> 63
+    }
     let mut acc = [0i64; 8];
-    let mut null = false;
+    let mut nulls = [0u64; 8];
     let chunks = v.chunks_exact(8);
     let rest = chunks.remainder();
     for c in chunks {
         for k in 0..8 {
             acc[k] = acc[k].wrapping_add(c[k]);
-            null |= c[k] == NULL;
+            nulls[k] |= null_bit(c[k]);
         }
     }
     let mut s = acc.iter().fold(0i64, |a, &b| a.wrapping_add(b));
+    let mut null = nulls.iter().fold(0, |a, &b| a | b);
     for &r in rest {
         s = s.wrapping_add(r);
-        null |= r == NULL;
+        null |= null_bit(r);
     }
-    if null { NULL } else { s }
+    if null != 0 { NULL } else { s }
 }
 
 /// Sum of a float vector, in eight interleaved partial sums (so the adds
