@@ -12,7 +12,9 @@
 //! item in flight), `enso-batch`, `rtrb-batch` (write 64 in place, read the
 //! run of 64 in place), `enso-fill`, `rtrb-fill` (one at a time, but filling
 //! the ring to 64 before draining it, so the cursors are compared against
-//! a moving remote). `bcast-one`, `bcast-batch`: one broadcast publisher and
+//! a moving remote). `enso-partial`: batches of 48 read with
+//! `read_chunk(64)`, so every run is sized with the ring only partly ready.
+//! `bcast-one`, `bcast-batch`: one broadcast publisher and
 //! two subscribers, each message read by both. `mpsc-one`, `mpsc-batch`: one
 //! producer of an MPSC ring; `xbeam-one`: crossbeam-channel's bounded
 //! channel for comparison. `base` runs the loop with no ring. The checksum
@@ -38,6 +40,7 @@ fn main() {
         "rtrb-fill" => rtrb_fill(n),
         "enso-batch" => enso_batch(n),
         "rtrb-batch" => rtrb_batch(n),
+        "enso-partial" => enso_partial(n),
         "bcast-one" => bcast_one(n),
         "bcast-batch" => bcast_batch(n),
         "mpsc-one" => mpsc_one(n),
@@ -273,6 +276,30 @@ fn xbeam_one(n: u64) -> u64 {
         }
         if let Ok(x) = rx.try_recv() {
             sum = sum.wrapping_add(x);
+        }
+    }
+    sum
+}
+
+#[inline(never)]
+fn enso_partial(n: u64) -> u64 {
+    const PART: usize = 48;
+    let (mut tx, mut rx) = enso_ring::spsc::channel::<u64>(CAPACITY).expect("ring");
+    let mut sum = 0u64;
+    let mut sent = 0u64;
+    while sent < n {
+        let first = black_box(sent + 1);
+        match tx.write_chunk(PART) {
+            Ok(mut chunk) => {
+                chunk.fill_with(|i| first + i as u64);
+                chunk.commit();
+            }
+            Err(_) => return 0,
+        }
+        sent += PART as u64;
+        if let Ok(chunk) = rx.read_chunk(BATCH) {
+            chunk.iter().for_each(|&x| sum = sum.wrapping_add(x));
+            chunk.release();
         }
     }
     sum

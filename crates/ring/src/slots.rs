@@ -38,6 +38,38 @@ pub(crate) const fn lap_distance(stamp: usize, pos: usize) -> isize {
     stamp.wrapping_sub(free(pos)) as isize
 }
 
+/// How many of the offsets `0..max` are published, for a ring whose single
+/// writer stamps in position order, given `published(i)` (an `Acquire` load
+/// of the stamp at offset `i`). One probe of `max - 1` when the whole run is
+/// ready, else a binary search: at most `log2(max) + 1` loads, instead of one
+/// per slot.
+///
+/// Sound under concurrent publishing: the answer `k` is only returned once
+/// offset `k - 1` was seen published, and since stamps are stored in order
+/// with `Release`, that `Acquire` observation also makes every value below
+/// it visible. A slot seen unpublished may be published a moment later;
+/// that only makes the answer shorter than it could be.
+#[inline(always)]
+pub(crate) fn published_prefix(max: usize, published: impl Fn(usize) -> bool) -> usize {
+    if max == 0 {
+        return 0;
+    }
+    if published(max - 1) {
+        return max;
+    }
+    // Offsets below `lo` are known published; `hi` was seen unpublished.
+    let (mut lo, mut hi) = (0, max - 1);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if published(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// One ring slot: the stamp and the value, side by side.
 #[repr(C)]
 pub(crate) struct Slot<T> {

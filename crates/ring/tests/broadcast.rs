@@ -84,6 +84,31 @@ fn subscriber_table_is_bounded() {
 }
 
 #[test]
+fn read_chunk_sizes_every_partial_run() {
+    let (mut publisher, mut sub) = broadcast::channel::<u32>(8).unwrap();
+    let (mut next, mut expect) = (0u32, 0u32);
+    for ready in 1..=8usize {
+        for max in 1..=10usize {
+            for _ in 0..ready {
+                publisher.try_publish(|slot| *slot = next).unwrap();
+                next += 1;
+            }
+            let want = ready.min(max);
+            let run = sub.read_chunk(max).unwrap();
+            assert_eq!(run.len(), want, "ready {ready}, max {max}");
+            let got: Vec<u32> = run.iter().copied().collect();
+            assert_eq!(got, (expect..expect + want as u32).collect::<Vec<_>>());
+            drop(run);
+            expect += want as u32;
+            while let Ok(v) = sub.try_read_with(|v| *v) {
+                assert_eq!(v, expect);
+                expect += 1;
+            }
+        }
+    }
+}
+
+#[test]
 fn chunks_in_place_across_the_wrap() {
     let (mut publisher, mut sub) = broadcast::channel::<u32>(4).unwrap();
     for round in 0..5u32 {

@@ -81,6 +81,38 @@ fn is_empty_follows_the_head_slot_without_consuming() {
 }
 
 #[test]
+fn read_chunk_sizes_every_partial_run() {
+    // Every number of ready messages against every `max`, over several
+    // laps: the run is min(ready, max) (binary search when not all ready).
+    let (mut tx, mut rx) = spsc::channel::<u32>(16).unwrap();
+    let mut next = 0u32;
+    let mut expect = 0u32;
+    for ready in 0..=16usize {
+        for max in 1..=20usize {
+            for _ in 0..ready {
+                tx.try_push(next).unwrap();
+                next += 1;
+            }
+            let want = ready.min(max);
+            if want == 0 {
+                assert_eq!(rx.read_chunk(max).unwrap_err(), PopError::Empty);
+                continue;
+            }
+            let run = rx.read_chunk(max).unwrap();
+            assert_eq!(run.len(), want, "ready {ready}, max {max}");
+            let got: Vec<u32> = run.iter().copied().collect();
+            assert_eq!(got, (expect..expect + want as u32).collect::<Vec<_>>());
+            run.release();
+            expect += want as u32;
+            while let Ok(v) = rx.try_pop() {
+                assert_eq!(v, expect);
+                expect += 1;
+            }
+        }
+    }
+}
+
+#[test]
 fn fail_backpressure_push_does_not_wait() {
     let config = Config::new(1).backpressure(Backpressure::Fail);
     let (mut tx, _rx) = spsc::with_config::<u32>(config).unwrap();

@@ -13,7 +13,9 @@
 //!   on slot `p & mask` the publisher stores `full(p)` with `Release`;
 //!   subscribers poll it with `Acquire`, which makes the closure's writes
 //!   visible. Stamps are written in order, so `full(p)` also proves every
-//!   position below `p` is published.
+//!   position below `p` is published: [`Subscriber::read_chunk`] sizes a
+//!   run with one load when all are ready, else by binary search
+//!   (`slots::published_prefix`).
 //! - `Shared::tail` (publisher, `Release` after each publish; `SeqCst` load
 //!   by joiners): where a new subscriber starts.
 //! - `Shared::cursors` (a preallocated table, one cache line per entry):
@@ -57,7 +59,7 @@ pub mod lossy;
 
 use crate::config::{Backpressure, Config, Policy, WaitStrategy, check_capacity};
 use crate::error::{ChunkError, PublishError, RecvError, RingError, SubscribeError};
-use crate::slots::{SlotRange, full};
+use crate::slots::{SlotRange, full, published_prefix};
 use crate::sync::{Arc, AtomicUsize, Doorbell, Ordering, fence};
 use crate::wait::Waiter;
 use crossbeam_utils::CachePadded;
@@ -439,11 +441,7 @@ impl<T> Subscriber<T> {
     #[inline]
     pub fn read_chunk(&mut self, max: usize) -> Result<SubChunk<'_, T>, RecvError> {
         let max = max.min(self.shared.slots.capacity());
-        let len = if max > 0 && self.is_published(max - 1) {
-            max
-        } else {
-            (0..max).take_while(|&i| self.is_published(i)).count()
-        };
+        let len = published_prefix(max, |i| self.is_published(i));
         if len == 0 {
             return Err(self.empty_or_closed());
         }

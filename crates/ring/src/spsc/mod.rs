@@ -22,7 +22,10 @@
 //!   carries the data (one cache-line transfer per hand-off: this is what
 //!   makes ping-pong near the raw floor). Since the producer stamps in
 //!   position order, seeing `full(p)` also proves every position below `p`
-//!   is full; [`Consumer::read_chunk`] uses that to size a run with one load.
+//!   is full; [`Consumer::read_chunk`] uses that to size a run with one load
+//!   when all `max` are ready, else with a binary search over the stamps
+//!   (`log2(max)` loads; see `slots::published_prefix` for why a stamp seen
+//!   full is enough for every value below it).
 //! - [`Consumer::is_empty`] is the consumer's stamp poll without the pop:
 //!   the same `Acquire` load of the head slot's stamp, nothing written.
 //! - `Shared::closed`: `PRODUCER_GONE` / `CONSUMER_GONE` bits, set with
@@ -63,7 +66,7 @@
 
 use crate::config::{Backpressure, Config, Policy, WaitStrategy, check_capacity};
 use crate::error::{ChunkError, PopError, PushError, RingError};
-use crate::slots::{Slot, SlotRange, SlotView, full};
+use crate::slots::{Slot, SlotRange, SlotView, full, published_prefix};
 use crate::sync::{Arc, AtomicUsize, Doorbell, Ordering};
 use crate::wait::Waiter;
 use crossbeam_utils::CachePadded;
@@ -426,13 +429,7 @@ impl<T> Consumer<T> {
     #[inline]
     fn ready(&self, max: usize) -> usize {
         let max = max.min(self.capacity());
-        if max == 0 {
-            return 0;
-        }
-        if self.is_full(max - 1) {
-            return max;
-        }
-        (0..max - 1).take_while(|&i| self.is_full(i)).count()
+        published_prefix(max, |i| self.is_full(i))
     }
 
     /// Presents up to `max` ready messages in place (at least one).
