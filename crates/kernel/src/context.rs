@@ -320,6 +320,25 @@ impl Context<'_> {
         self.sv.send(core, m);
     }
 
+    /// Changes `core`'s quanta after re-checking its admitted real-time
+    /// set, like [`crate::KernelHandle::qos_checked`], without blocking
+    /// this core: the change goes over the bus (never lost). Refused, with
+    /// the task that would miss, and nothing changed otherwise.
+    pub fn qos_checked(
+        &mut self,
+        core: CoreIndex,
+        quanta: crate::topology::Quanta,
+    ) -> Result<(), crate::rt::RtSpawnError> {
+        if core.get() >= self.sv.shared.cores.len() {
+            return Err(SpawnError::UnknownCore(core).into());
+        }
+        let Services { bus, shared, .. } = &mut *self.sv;
+        crate::rt::qos_checked(shared, core, quanta, || {
+            bus.send(shared, core, Message::Qos(quanta));
+            true
+        })
+    }
+
     /// Halts the whole kernel.
     pub fn halt_kernel(&mut self) {
         for c in 0..self.sv.shared.cores.len() {

@@ -215,6 +215,19 @@ fn periodic_o_tasks_are_admitted_or_refused() {
     let e = fails(&mut m, "periodic[`c1;`hog;9;10;10;\"1\"]");
     assert!(e.contains("refused") && e.contains("hog"), "{e}");
     assert!(fails(&mut m, "periodic[`c1;`bad;1;0;5;\"1\"]").contains("periodic"));
+    // A live quanta change is re-checked against the admitted set: 8000
+    // events of 1 us per turn would make `tick` miss; refused, naming it,
+    // and nothing changes.
+    let before = ok(&mut m, "{x`quanta}'cores[]");
+    let e = fails(&mut m, "qos[`c1;4000;4000;32]");
+    assert!(
+        e.contains("qos") && e.contains("refused") && e.contains("`tick`"),
+        "{e}"
+    );
+    assert_eq!(ok(&mut m, "{x`quanta}'cores[]"), before);
+    // A change that still fits is applied.
+    assert_eq!(ok(&mut m, "qos[`c1;16;16;8]"), "16 16 8");
+    eventually(&mut m, "cores[]", |v| v.contains("16 16 8"));
     ok(&mut m, "kill p");
     m.halt(WAIT).expect("halts");
 }

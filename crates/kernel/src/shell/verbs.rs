@@ -19,8 +19,8 @@ use super::state::{Backpressure, Event, Shell};
 use super::table;
 use super::topic::{Published, Topic, TopicSub};
 use crate::{
-    Context, CoreIndex, End, KernelHandle, Message, PushError, Quanta, SendError, TaskId,
-    TimerAction, TimerRequest,
+    Context, CoreIndex, End, KernelHandle, PushError, Quanta, SendError, TaskId, TimerAction,
+    TimerRequest,
 };
 
 /// The system verbs and their arities.
@@ -193,7 +193,11 @@ impl<'a, 'b> TaskHost<'a, 'b> {
                     io: q(2, "io")?,
                     tasks: q(3, "tasks")?,
                 };
-                self.cx.post(core, Message::Qos(quanta));
+                // Re-checks the core's admitted real-time set: a change
+                // that would make one miss is refused, naming it.
+                self.cx
+                    .qos_checked(core, quanta)
+                    .map_err(|e| err(verb, e))?;
                 Ok(Some(Value::ints(vec![
                     quanta.bus as i64,
                     quanta.io as i64,
@@ -623,7 +627,8 @@ system verbs (ids are ints; cores are symbols or indices; times in ms):
   unpub `ring  unsub `ring    give a ring end back
   timer[after;period;id;w]    send w to task id after `after` ms, then every `period` ms (0: once)
   sleep ms                    suspend this task (not its core)
-  qos[core;bus;io;tasks]      change a core's run-loop quanta live
+  qos[core;bus;io;tasks]      change a core's run-loop quanta live (refused if an
+                              admitted real-time task would then miss)
   print x   me[]   halt[]     print; my id; stop the machine
   periodic[core;`name;C;T;D;"src"]  a real-time task: run src once per period T (ms),
                               budget C, deadline D; admitted by the core or refused
