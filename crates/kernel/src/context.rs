@@ -12,7 +12,7 @@ use crate::caps::{Cap, Caps};
 use crate::error::{CapError, SpawnError, TaskError};
 use crate::ids::{CoreIndex, CounterId, RingId, TaskId, TimerId};
 use crate::io::{Io, Reactor};
-use crate::join::{JoinHandle, JoinSlot};
+use crate::join::{JoinHandle, JoinSlot, PendingSpawn};
 use crate::mesh::Endpoint;
 use crate::shared::Shared;
 use crate::stats::CoreCounters;
@@ -199,6 +199,38 @@ impl Context<'_> {
         F::Output: Send + 'static,
     {
         self.spawn_on(core, priority, crate::future::FutureTask::new(fut))
+    }
+
+    /// Spawns `task` on `core` without waiting (the spawn travels over the
+    /// bus, never blocking this core); the target core wakes this task when
+    /// it has placed the task, and [`PendingSpawn::poll_id`] then gives the
+    /// new id.
+    pub fn spawn_notify<T: Task>(
+        &mut self,
+        core: CoreIndex,
+        priority: u8,
+        task: T,
+    ) -> Result<PendingSpawn<T::Output>, SpawnError> {
+        check_spawn(&self.sv.shared, core)?;
+        let slot = JoinSlot::notifying(self.id);
+        let task = TaskBox(boxed(task, Some(slot.clone())));
+        self.sv.send(core, Message::Spawn { task, priority });
+        Ok(PendingSpawn::new(slot))
+    }
+
+    /// Spawns the task registered as `name` with argument `arg` on `core`
+    /// (listed under that name), like [`Context::spawn_notify`]: this core
+    /// does not wait, and this task is woken when the new id is known.
+    pub fn spawn_named(
+        &mut self,
+        core: CoreIndex,
+        priority: u8,
+        name: &str,
+        arg: u64,
+    ) -> Result<PendingSpawn<()>, SpawnError> {
+        check_spawn(&self.sv.shared, core)?;
+        let task = crate::handle::named_task(&self.sv.shared, name, arg)?;
+        self.spawn_notify(core, priority, task)
     }
 
     /// Pushes a word into a ring this task holds the write end of.

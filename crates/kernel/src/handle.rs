@@ -112,18 +112,8 @@ impl KernelHandle {
         arg: u64,
     ) -> Result<JoinHandle<()>, SpawnError> {
         check_spawn(&self.shared, core)?;
-        let f = self
-            .shared
-            .factories
-            .iter()
-            .find(|(n, _)| n == name)
-            .ok_or_else(|| SpawnError::UnknownName(name.into()))?;
-        let task = NamedTask {
-            inner: (f.1)(arg),
-            name: self.shared.intern(name),
-            named: false,
-        };
-        self.spawn_on(core, priority, Discard(task))
+        let task = named_task(&self.shared, name, arg)?;
+        self.spawn_on(core, priority, task)
     }
 
     /// Spawns the task registered as `name` under supervision: when it
@@ -516,8 +506,27 @@ impl KernelHandle {
     }
 }
 
+/// Builds the task registered as `name` with argument `arg` (listed under
+/// that name once it runs).
+pub(crate) fn named_task(
+    shared: &Shared,
+    name: &str,
+    arg: u64,
+) -> Result<Discard<NamedTask>, SpawnError> {
+    let f = shared
+        .factories
+        .iter()
+        .find(|(n, _)| n == name)
+        .ok_or_else(|| SpawnError::UnknownName(name.into()))?;
+    Ok(Discard(NamedTask {
+        inner: (f.1)(arg),
+        name: shared.intern(name),
+        named: false,
+    }))
+}
+
 /// A task spawned by name: lists itself under that name on its first poll.
-struct NamedTask {
+pub(crate) struct NamedTask {
     inner: crate::task::BoxedTask,
     name: u32,
     named: bool,

@@ -29,6 +29,8 @@ pub(crate) struct JoinSlot<T> {
     done: Condvar,
     /// The task id once the core has placed the task (0: not yet).
     id: AtomicU64,
+    /// A task to wake when the task is placed (its id bits; 0: none).
+    notify: AtomicU64,
 }
 
 impl<T> JoinSlot<T> {
@@ -37,6 +39,17 @@ impl<T> JoinSlot<T> {
             state: Mutex::new(State::Waiting(None)),
             done: Condvar::new(),
             id: AtomicU64::new(0),
+            notify: AtomicU64::new(0),
+        })
+    }
+
+    /// A slot whose placement, and whose completion, wake task `spawner`.
+    pub(crate) fn notifying(spawner: TaskId) -> Arc<JoinSlot<T>> {
+        Arc::new(JoinSlot {
+            state: Mutex::new(State::Waiting(Some(crate::waker::waker(spawner)))),
+            done: Condvar::new(),
+            id: AtomicU64::new(0),
+            notify: AtomicU64::new(spawner.to_bits()),
         })
     }
 
@@ -63,6 +76,13 @@ impl<T> JoinSlot<T> {
     pub(crate) fn set_id(&self, id: TaskId) {
         // Release: a reader that sees the id also sees the task placed.
         self.id.store(id.to_bits(), Ordering::Release);
+        // Relaxed: set once before the slot is shared.
+        match self.notify.load(Ordering::Relaxed) {
+            0 => {}
+            // Runs on the placing core: a wake of a task on another core
+            // travels as a bus message.
+            b => crate::waker::wake(TaskId::from_bits(b)),
+        }
     }
 }
 
@@ -156,6 +176,56 @@ impl<T> JoinHandle<T> {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
+    }
+}
+
+/// A spawn requested from inside a task ([`crate::Context::spawn_named`],
+/// [`crate::Context::spawn_notify`]): the spawning task's core did not wait.
+/// The target core wakes the spawner when it has placed the task (a bus
+/// message if it is another core), and again if the placement is refused
+/// or the task ends; [`PendingSpawn::poll_id`] then says which.
+pub struct PendingSpawn<T> {
+    join: JoinHandle<T>,
+}
+
+impl<T> std::fmt::Debug for PendingSpawn<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingSpawn")
+            .field("task", &self.join.task_id())
+            .finish()
+    }
+}
+
+impl<T> PendingSpawn<T> {
+    pub(crate) fn new(slot: Arc<JoinSlot<T>>) -> PendingSpawn<T> {
+        PendingSpawn {
+            join: JoinHandle::new(slot),
+        }
+    }
+
+    /// The new task's id once its core has placed it.
+    pub fn id(&self) -> Option<TaskId> {
+        self.join.task_id()
+    }
+
+    /// `Ready(Some(id))` once placed; `Ready(None)` if the spawn came to
+    /// nothing (the core's task table was full, or the kernel halted);
+    /// `Pending` until then (the spawner is woken when it changes).
+    pub fn poll_id(&self) -> Poll<Option<TaskId>> {
+        match self.join.task_id() {
+            Some(id) => Poll::Ready(Some(id)),
+            None if self.join.is_finished() => {
+                // Placed and finished between the two reads: the id is set
+                // before the task can run, so a second read sees it.
+                Poll::Ready(self.join.task_id())
+            }
+            None => Poll::Pending,
+        }
+    }
+
+    /// The join handle of the task (its result, once it ends).
+    pub fn into_join(self) -> JoinHandle<T> {
+        self.join
     }
 }
 

@@ -80,7 +80,7 @@ pub use future::{FutureTask, YieldNow, yield_now};
 pub use handle::{Halted, KernelHandle};
 pub use ids::{CoreIndex, CounterId, RingId, TaskId, TimerId};
 pub use io::{Io, IoSource, IoToken, Readiness};
-pub use join::JoinHandle;
+pub use join::{JoinHandle, PendingSpawn};
 pub use kernel::{Kernel, Running};
 pub use rt::{
     AdmittedTask, Arrival, DEFAULT_BACKGROUND_POLL_NS, DEFAULT_EVENT_COST_NS, Dispatch, Job,

@@ -70,6 +70,27 @@ fn spawn_snd_rcv_across_cores() {
 }
 
 #[test]
+fn one_o_task_spawns_a_thousand_tasks_across_two_cores() {
+    let mut m = boot();
+    // Each spawn goes over the bus (half of them to the other core) and the
+    // zero task is woken with the id; its core never waits on an inbox.
+    ok(&mut m, "e:spawn[`c1;10;\"snd[parent;1+rcv[]]\"]");
+    ok(&mut m, "ids:{spawn[$[x<500;0;1];10;\"1\"]}'!1000");
+    assert_eq!(ok(&mut m, "#ids"), "1000");
+    assert_eq!(ok(&mut m, "#?ids"), "1000", "every id distinct");
+    assert_eq!(ok(&mut m, "+/0=ids"), "0", "every spawn placed");
+    assert_eq!(ok(&mut m, "snd[e;41]"), "1");
+    assert_eq!(ok(&mut m, "rcv[]"), "42");
+    // They ran and ended (joined): none is listed any more.
+    eventually(&mut m, "#tasks[]", |v| {
+        v.parse::<usize>().is_ok_and(|n| n < 10)
+    });
+    // A registered Rust task by name, the same way.
+    assert!(fails(&mut m, "spawn[`c1;10;`nope]").contains("no task registered as `nope`"));
+    m.halt(WAIT).expect("halts");
+}
+
+#[test]
 fn pub_sub_through_a_ring_between_cores() {
     let mut m = boot();
     ok(&mut m, "spawn[`c1;10;\"pub[`r;10 20 30]\"]");

@@ -74,8 +74,10 @@ pub(crate) enum Wait {
         /// One word (an atom) or a list.
         atom: bool,
     },
-    /// `spawn`: the new task's id.
+    /// `periodic`: the new task's id (looked at on a retry timer).
     Spawn(JoinHandle<()>),
+    /// `spawn`: the new task's id (its core wakes this task when placed).
+    Spawned(crate::PendingSpawn<()>),
     /// A listing gathered by a helper thread.
     Offload(Arc<Mutex<Option<Value>>>),
     /// `sleep`: the clock reaching a deadline.

@@ -275,13 +275,15 @@ impl<'a, 'b> TaskHost<'a, 'b> {
         let prio = nat(verb, "priority", &a[1])?;
         let priority = u8::try_from(prio)
             .map_err(|_| err(verb, format!("priority {prio} is not within 0..255")))?;
-        let jh = match &a[2] {
+        // Over the bus, never blocking this core: the target core wakes
+        // this task once it has placed the new one.
+        let pending = match &a[2] {
             Value::Sym(s) => {
                 let arg = match a.get(3) {
                     Some(v) => nat(verb, "argument", v)?,
                     None => 0,
                 };
-                self.handle(verb)?
+                self.cx
                     .spawn_named(core, priority, s, arg)
                     .map_err(|e| err(verb, e))?
             }
@@ -297,12 +299,11 @@ impl<'a, 'b> TaskHost<'a, 'b> {
                 )
                 .with_parent(self.cx.id());
                 self.cx
-                    .spawn_on(core, priority, t)
+                    .spawn_notify(core, priority, t)
                     .map_err(|e| err(verb, e))?
             }
         };
-        *self.wait = Wait::Spawn(jh);
-        self.retry();
+        *self.wait = Wait::Spawned(pending);
         Ok(None)
     }
 
@@ -537,6 +538,14 @@ impl<'a, 'b> TaskHost<'a, 'b> {
                     self.retry();
                     (None, Wait::Spawn(jh))
                 }
+            },
+            Wait::Spawned(p) => match p.poll_id() {
+                std::task::Poll::Ready(Some(id)) => {
+                    (Some(Value::Int(id.to_bits() as i64)), Wait::None)
+                }
+                // The core's task table was full (or the kernel halted).
+                std::task::Poll::Ready(None) => (Some(Value::Int(0)), Wait::None),
+                std::task::Poll::Pending => (None, Wait::Spawned(p)),
             },
             Wait::Offload(slot) => {
                 let got = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
