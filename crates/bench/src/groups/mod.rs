@@ -11,6 +11,7 @@ pub mod broadcast;
 pub mod common;
 pub mod kernel;
 pub mod mpsc;
+pub mod o;
 pub mod pingpong;
 pub mod sched;
 pub mod spsc;
@@ -27,6 +28,7 @@ pub const REGISTRY: &[fn() -> Vec<Group>] = &[
     work::groups,
     sched::groups,
     kernel::groups,
+    o::groups,
 ];
 
 /// Every group of every module.
