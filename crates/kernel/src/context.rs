@@ -371,6 +371,33 @@ impl Context<'_> {
         })
     }
 
+    /// Asks every core for its task and timer listing without blocking
+    /// this core: each core wakes this task when it has published its
+    /// answer; [`crate::ListingRequest::is_ready`] says when all have.
+    pub fn request_listing(&mut self) -> crate::ListingRequest {
+        let seq = self.sv.shared.listing_seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let me = self.id;
+        let asked = std::time::Instant::now();
+        for c in 0..self.sv.shared.cores.len() {
+            // Registered before the request is sent: the answer cannot
+            // be published unseen.
+            self.sv.shared.cores[c]
+                .listing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .waiters
+                .push((seq, me));
+            self.sv.send(CoreIndex(c as u8), Message::Stats { seq });
+        }
+        crate::ListingRequest {
+            handle: crate::KernelHandle {
+                shared: self.sv.shared.clone(),
+            },
+            seq,
+            asked,
+        }
+    }
+
     /// Halts the whole kernel.
     pub fn halt_kernel(&mut self) {
         for c in 0..self.sv.shared.cores.len() {

@@ -168,7 +168,20 @@ impl Core {
             t.list(&mut l.timers);
         }
         l.seq = l.seq.max(seq);
+        let published = l.seq;
+        let mut answered = Vec::new();
+        l.waiters.retain(|&(s, t)| {
+            let due = s <= published;
+            if due {
+                answered.push(t);
+            }
+            !due
+        });
         drop(l);
         core.listing_ready.notify_all();
+        // On this core's thread: a requester elsewhere gets a `Wake` message.
+        for t in answered {
+            crate::waker::wake(t);
+        }
     }
 }

@@ -23,8 +23,7 @@ use crate::supervise::{RestartPolicy, Supervised};
 use crate::task::{Discard, Task, TaskBox, boxed};
 use crate::topology::Quanta;
 
-/// How long a listing waits for a core to answer.
-const LISTING_WAIT: Duration = Duration::from_secs(2);
+use crate::listing::LISTING_WAIT;
 
 /// A cloneable handle on a kernel.
 #[derive(Clone)]

@@ -34,7 +34,8 @@
 //! Module map: `topology` (builder and validation), `kernel` (boot, run,
 //! shutdown), `core` and `dispatch` (the run loop and bus message handling),
 //! `bus`, `mesh` and `link` (the InterCore bus), `task`, `table`, `context`,
-//! `join`, `future` and `waker` (tasks), `caps` and `rings` (capabilities),
+//! `join`, `future` and `waker` (tasks), `listing` (listings asked from a
+//! task), `caps` and `rings` (capabilities),
 //! `timer`, `io` (mio reactor), `stats`, `doorbell`, `pin`, `handle`,
 //! `rt` (periodic tasks: admission, release, dispatch, overruns) and `tsc`
 //! (the poll clock).
@@ -54,6 +55,7 @@ mod io;
 mod join;
 mod kernel;
 mod link;
+mod listing;
 pub mod market;
 mod mesh;
 mod pin;
@@ -82,6 +84,7 @@ pub use ids::{CoreIndex, CounterId, RingId, TaskId, TimerId};
 pub use io::{Io, IoSource, IoToken, Readiness};
 pub use join::{JoinHandle, PendingSpawn};
 pub use kernel::{Kernel, Running};
+pub use listing::ListingRequest;
 pub use rt::{
     AdmittedTask, Arrival, DEFAULT_BACKGROUND_POLL_NS, DEFAULT_EVENT_COST_NS, Dispatch, Job,
     JobPoll, MAX_RT_NS, Miss, OverrunPolicy, PeriodicTask, RtConfig, RtCoreInfo, RtInfo, RtParams,

@@ -22,6 +22,11 @@ impl KernelHandle {
     /// format. Listing tasks asks each core for a fresh copy (a `Stats`
     /// message), so this is for scrapes, not for a hot loop.
     pub fn prometheus(&self) -> String {
+        self.prometheus_of(&self.tasks())
+    }
+
+    /// [`KernelHandle::prometheus`] with `tasks` as the task listing.
+    pub(crate) fn prometheus_of(&self, tasks: &[crate::TaskInfo]) -> String {
         let mut out = String::new();
         let cores = self.cores();
         type Field = (
@@ -104,14 +109,13 @@ impl KernelHandle {
                 }
             }
         }
-        let tasks = self.tasks();
         family(
             &mut out,
             "enso_task_polls_total",
             "counter",
             "Polls of a task.",
         );
-        for t in &tasks {
+        for t in tasks {
             let _ = writeln!(
                 out,
                 "enso_task_polls_total{{{}}} {}",
@@ -125,7 +129,7 @@ impl KernelHandle {
             "gauge",
             "Longest poll of a task.",
         );
-        for t in &tasks {
+        for t in tasks {
             let _ = writeln!(
                 out,
                 "enso_task_longest_poll_seconds{{{}}} {}",
@@ -139,7 +143,7 @@ impl KernelHandle {
             "counter",
             "Total poll time of a task.",
         );
-        for t in &tasks {
+        for t in tasks {
             let _ = writeln!(
                 out,
                 "enso_task_poll_seconds_total{{{}}} {}",
@@ -147,7 +151,7 @@ impl KernelHandle {
                 t.total_ns as f64 / 1e9
             );
         }
-        rt_metrics(&mut out, &tasks);
+        rt_metrics(&mut out, tasks);
         let rings = self.rings();
         family(
             &mut out,

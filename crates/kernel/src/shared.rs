@@ -33,6 +33,9 @@ pub(crate) struct Listing {
     pub seq: u64,
     pub tasks: Vec<TaskInfo>,
     pub timers: Vec<TimerInfo>,
+    /// Tasks waiting for a listing of at least this sequence number
+    /// ([`crate::ListingRequest`]): woken when it is published.
+    pub waiters: Vec<(u64, crate::ids::TaskId)>,
 }
 
 /// What other threads may see of one core.

@@ -91,6 +91,21 @@ fn one_o_task_spawns_a_thousand_tasks_across_two_cores() {
 }
 
 #[test]
+fn listings_are_asked_over_the_bus_from_any_core() {
+    let mut m = boot();
+    // No user timer: the listing's own deadline wake is not listed.
+    assert_eq!(ok(&mut m, "#timers[]"), "0");
+    // From a task on the other core: it lists itself and the zero task.
+    ok(&mut m, "spawn[`c1;10;\"snd[parent;#tasks[]]\"]");
+    let n: usize = ok(&mut m, "rcv[]").parse().expect("a count");
+    assert!(n >= 2, "{n}");
+    // Repeated listings leave no timers or helper threads behind.
+    ok(&mut m, "{#tasks[]}'!50");
+    assert_eq!(ok(&mut m, "#timers[]"), "0");
+    m.halt(WAIT).expect("halts");
+}
+
+#[test]
 fn pub_sub_through_a_ring_between_cores() {
     let mut m = boot();
     ok(&mut m, "spawn[`c1;10;\"pub[`r;10 20 30]\"]");

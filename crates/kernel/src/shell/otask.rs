@@ -7,15 +7,15 @@
 //! wait (`rcv` on an empty mailbox, `sub` on an empty ring, `pub` on a full
 //! one, a listing gathered from every core) suspends the interpreter, never
 //! the core: the task returns `Pending` and is polled again when its mail
-//! arrives, its retry timer fires or the helper thread that gathered the
-//! listing wakes it; then the verb's result is handed to the interpreter.
+//! arrives, its retry timer fires, or the cores it asked for a listing (or a
+//! spawn) wake it; then the verb's result is handed to the interpreter.
 //!
 //! The *zero task* is the O task the shell spawns on the BSP at boot: it
 //! never ends, and runs each text the console posts to it (an `Exec` mail),
 //! one at a time, reporting each result or error to the console.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::Poll;
 
 use enso_o::{Arity, Interp, Outcome, Value};
@@ -78,10 +78,29 @@ pub(crate) enum Wait {
     Spawn(JoinHandle<()>),
     /// `spawn`: the new task's id (its core wakes this task when placed).
     Spawned(crate::PendingSpawn<()>),
-    /// A listing gathered by a helper thread.
-    Offload(Arc<Mutex<Option<Value>>>),
+    /// A listing asked of every core (each core's answer wakes the task).
+    Listing {
+        /// The request.
+        req: crate::ListingRequest,
+        /// What it is for.
+        what: Listed,
+        /// The wake at the request's deadline, on this core (cancelled
+        /// when the answers are in).
+        timer: Option<crate::TimerId>,
+    },
     /// `sleep`: the clock reaching a deadline.
     Sleep(std::time::Instant),
+}
+
+/// What a pending listing is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Listed {
+    /// `tasks[]`.
+    Tasks,
+    /// `timers[]`.
+    Timers,
+    /// `prom[]`.
+    Prom,
 }
 
 enum Kind {

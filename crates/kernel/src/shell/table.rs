@@ -88,9 +88,14 @@ pub fn cores(h: &KernelHandle) -> Value {
 
 /// The live tasks (gathered from every core: blocking, call off-core).
 pub fn tasks(h: &KernelHandle) -> Value {
+    tasks_of(h, h.tasks())
+}
+
+/// A table of `tasks` (e.g. from a [`crate::ListingRequest`]).
+pub fn tasks_of(h: &KernelHandle, tasks: Vec<crate::TaskInfo>) -> Value {
     let cores = h.cores();
     table(
-        h.tasks()
+        tasks
             .into_iter()
             .map(|t| {
                 let core = cores
@@ -148,9 +153,14 @@ fn rt_summary(rt: Option<&crate::RtInfo>) -> String {
 
 /// The live timers (gathered from every core: blocking, call off-core).
 pub fn timers(h: &KernelHandle) -> Value {
+    timers_of(h, h.timers())
+}
+
+/// A table of `timers` (e.g. from a [`crate::ListingRequest`]).
+pub fn timers_of(h: &KernelHandle, timers: Vec<crate::TimerInfo>) -> Value {
     let cores = h.cores();
     table(
-        h.timers()
+        timers
             .into_iter()
             .map(|t| {
                 let core = cores

@@ -7,14 +7,14 @@
 //! the wait on a later poll (see [`super::otask`]).
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use enso_o::host::{Host, HostResult};
 use enso_o::{Arity, OError, Value};
 
 use super::args::{count, err, list, millis, name, nat, words};
-use super::otask::{OTask, Wait};
+use super::otask::{Listed, OTask, Wait};
 use super::state::{Backpressure, Event, Shell};
 use super::table;
 use super::topic::{Published, Topic, TopicSub};
@@ -102,15 +102,9 @@ impl<'a, 'b> TaskHost<'a, 'b> {
             "cores" => Ok(Some(table::cores(&self.handle(verb)?))),
             "rings" => Ok(Some(table::rings(&self.handle(verb)?, self.shell))),
             "stats" => Ok(Some(table::stats(&self.handle(verb)?, self.shell))),
-            "tasks" => self.offload(verb, table::tasks),
-            "timers" => self.offload(verb, table::timers),
-            "prom" => {
-                let shell = self.shell.clone();
-                self.offload(verb, move |h| {
-                    shell.emit(Event::Print(h.prometheus().trim_end().to_string()));
-                    Value::Nil
-                })
-            }
+            "tasks" => self.listing(verb, Listed::Tasks),
+            "timers" => self.listing(verb, Listed::Timers),
+            "prom" => self.listing(verb, Listed::Prom),
             "spawn" => self.spawn(a),
             "periodic" => self.periodic(a),
             "kill" => {
@@ -247,25 +241,47 @@ impl<'a, 'b> TaskHost<'a, 'b> {
         }
     }
 
-    /// Runs a blocking listing on a helper thread; the task waits for it.
-    fn offload(
-        &mut self,
-        verb: &str,
-        f: impl FnOnce(&KernelHandle) -> Value + Send + 'static,
-    ) -> Answer {
-        let h = self.handle(verb)?;
-        let slot = Arc::new(Mutex::new(None));
-        let (out, waker) = (slot.clone(), self.cx.waker().clone());
-        std::thread::Builder::new()
-            .name("enso-listing".into())
-            .spawn(move || {
-                let v = f(&h);
-                *out.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
-                waker.wake();
-            })
-            .map_err(|e| err(verb, format!("cannot start the listing thread: {e}")))?;
-        *self.wait = Wait::Offload(slot);
+    /// Asks every core for a listing over the bus; the task waits (its
+    /// core does not) until each core's answer has woken it.
+    fn listing(&mut self, verb: &str, what: Listed) -> Answer {
+        self.handle(verb)?;
+        let req = self.cx.request_listing();
+        // Bounds the wait on a core that never answers (2 s, as the
+        // kernel's blocking listings), when this core runs timers; else
+        // the task waits for the answers.
+        let left = req
+            .deadline()
+            .saturating_duration_since(std::time::Instant::now());
+        let me = self.cx.id();
+        let timer = self.cx.after(left, TimerAction::Wake(me)).ok();
+        *self.wait = Wait::Listing { req, what, timer };
         Ok(None)
+    }
+
+    /// The value of an answered listing (`prom` prints its text).
+    fn listed(
+        &self,
+        req: &crate::ListingRequest,
+        what: Listed,
+        deadline: Option<crate::TimerId>,
+    ) -> Option<Value> {
+        let h = self.shell.handle()?;
+        Some(match what {
+            Listed::Tasks => table::tasks_of(h, req.tasks()),
+            Listed::Timers => {
+                // The request's own deadline wake is not the user's.
+                let mut timers = req.timers();
+                if let Some(d) = deadline {
+                    timers.retain(|t| (t.core, t.slot) != (d.core, d.slot));
+                }
+                table::timers_of(h, timers)
+            }
+            Listed::Prom => {
+                self.shell
+                    .emit(Event::Print(req.prometheus().trim_end().to_string()));
+                Value::Nil
+            }
+        })
     }
 
     fn spawn(&mut self, a: &[Value]) -> Answer {
@@ -547,11 +563,16 @@ impl<'a, 'b> TaskHost<'a, 'b> {
                 std::task::Poll::Ready(None) => (Some(Value::Int(0)), Wait::None),
                 std::task::Poll::Pending => (None, Wait::Spawned(p)),
             },
-            Wait::Offload(slot) => {
-                let got = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
-                match got {
-                    Some(v) => (Some(v), Wait::None),
-                    None => (None, Wait::Offload(slot)),
+            Wait::Listing { req, what, timer } => {
+                if req.is_ready() {
+                    if let Some(t) = timer {
+                        // Already fired if the deadline passed: nothing to cancel.
+                        let _ = self.cx.cancel(t);
+                    }
+                    let v = self.listed(&req, what, timer).unwrap_or(Value::Nil);
+                    (Some(v), Wait::None)
+                } else {
+                    (None, Wait::Listing { req, what, timer })
                 }
             }
             Wait::Sleep(deadline) => {
