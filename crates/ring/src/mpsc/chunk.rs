@@ -196,26 +196,25 @@ impl<T> Index<usize> for ReadChunk<'_, T> {
 impl<T> Drop for ReadChunk<'_, T> {
     fn drop(&mut self) {
         let consumer = &mut *self.consumer;
-        let view = consumer.shared.slots.view();
-        let capacity = consumer.capacity();
-        let mut pos = consumer.head;
-        let mut left = self.len;
-        while left > 0 {
-            // SAFETY: `consumer.shared` keeps the range alive.
-            let run = unsafe { view.run(pos, left) };
-            for slot in run {
-                if std::mem::needs_drop::<T>() {
-                    // SAFETY: ready and not freed; dropped once, then freed.
+        if std::mem::needs_drop::<T>() {
+            let view = consumer.shared.slots.view();
+            let mut pos = consumer.head;
+            let mut left = self.len;
+            while left > 0 {
+                // SAFETY: `consumer.shared` keeps the range alive.
+                let run = unsafe { view.run(pos, left) };
+                for slot in run {
+                    // SAFETY: ready and not released; dropped once, then
+                    // released below.
                     unsafe { slot.drop_value() };
                 }
-                // Hand the slot to the next lap (as `Consumer::free_slot`).
-                let next = pos.wrapping_add(capacity);
-                slot.stamp.store(free(next), Ordering::Release);
-                pos = pos.wrapping_add(1);
+                pos = pos.wrapping_add(run.len());
+                left -= run.len();
             }
-            left -= run.len();
         }
-        consumer.head = pos;
+        // The whole run goes back to the producers with one store.
+        consumer.head = consumer.head.wrapping_add(self.len);
+        consumer.publish_head();
         consumer.shared.ring();
     }
 }

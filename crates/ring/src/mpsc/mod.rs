@@ -10,21 +10,31 @@
 //! Cursors are positions; stamps are encoded as in [the crate doc](crate#stamps).
 //!
 //! - `Shared::tail` (CAS by producers, `Relaxed`): the next unclaimed
-//!   position. A producer that reads `tail = p` and finds slot `p` stamped
-//!   `free(p)` (loaded with `Acquire`, which pairs with the consumer's
-//!   `Release` when it freed the slot, so the consumer's read of the old
-//!   value happens before the overwrite) claims `p` by CAS `p -> p + 1`. The
-//!   CAS only arbitrates between producers and needs no ordering. A stamp a
-//!   lap behind means the ring is full if `tail` is still the latest tail
-//!   (checked by a no-op CAS, which, unlike a load, cannot return a stale
-//!   value); a stamp ahead means `tail` was stale and the producer moves past
-//!   the claimed position.
-//! - Slot stamps: the claiming producer writes the value, then stores
-//!   `full(p)` with `Release`; the consumer polls the stamp of its `head`
-//!   with `Acquire`, takes the value and stores `free(p + capacity)` with
-//!   `Release` to hand the slot to the next lap.
+//!   position. A producer that reads `tail = p` claims `p..p + n` by CAS
+//!   `p -> p + n` if `p + n - head <= capacity`, where `head` is its cached
+//!   copy of `Shared::head`. The CAS only arbitrates between producers and
+//!   needs no ordering: the room check is what orders the consumer's reads
+//!   before the producer's overwrites (next item). If the ring looks full
+//!   even with a fresh `head`, it is full if `tail` is still the latest
+//!   tail, checked by a no-op CAS, which, unlike a load, cannot return a
+//!   stale value.
+//! - `Shared::head` (written only by the consumer, `Release`, after it has
+//!   taken the values below it; read by producers with `Acquire`, only when
+//!   their cached copy says the ring is full): every position below it has
+//!   been read (or was a hole), so its slot may be reused. Since the head
+//!   only grows, a check against an older copy is conservative. This is the
+//!   SPSC ring's cursor: the consumer never writes a slot, so slot lines
+//!   only travel from producers to the consumer (Vyukov's queue, which this
+//!   one started from, has the consumer re-stamp every slot it frees, which
+//!   sends each slot line back to the producers' core).
+//! - Slot stamps (written by producers only): the claiming producer writes
+//!   the value, then stores `full(p)` with `Release`; the consumer polls the
+//!   stamp of its `head` with `Acquire` for exactly `full(head)` (a stamp
+//!   from an older lap differs by a multiple of `4 * capacity`), takes the
+//!   value and publishes `head + 1`.
 //! - `Consumer::head` (private): the next position to read. Messages are
-//!   read in claim order, which is per-producer order.
+//!   read in claim order, which is per-producer order. A run of `n` is
+//!   released with one store of `Shared::head`.
 //! - `Shared::state` = `producers << 1 | CONSUMER_GONE`. Producers are
 //!   counted on clone and drop (`AcqRel`); the consumer reads the count with
 //!   `Acquire` only when it finds the ring empty, then looks at the slot again.
@@ -35,8 +45,8 @@
 //! Claimed positions that are not written before the chunk is committed or
 //! dropped are stamped `hole(p)`; the consumer frees holes and skips them.
 //!
-//! Unread messages are dropped once, by the last end to go: every slot whose
-//! stamp has state `full` holds one.
+//! Unread messages are dropped once, by the last end to go: the positions
+//! from `Shared::head` to `Shared::tail` whose stamp is `full(p)`.
 //!
 //! ```
 //! use enso_ring::mpsc;
@@ -51,7 +61,7 @@
 
 use crate::config::{Backpressure, Config, Policy, WaitStrategy, check_capacity};
 use crate::error::{ChunkError, PopError, PushError, RingError};
-use crate::slots::{SlotRange, free, full, hole, lap_distance};
+use crate::slots::{SlotRange, full, hole};
 use crate::sync::{Arc, AtomicUsize, Doorbell, Ordering, spin_loop};
 use crate::wait::Waiter;
 use crossbeam_utils::CachePadded;
@@ -69,6 +79,8 @@ struct Shared<T> {
     slots: SlotRange<T>,
     /// Next unclaimed position; CAS by producers.
     tail: CachePadded<AtomicUsize>,
+    /// Written by the consumer: every position below is read.
+    head: CachePadded<AtomicUsize>,
     /// `producers << 1 | CONSUMER_GONE`.
     state: CachePadded<AtomicUsize>,
     bell: Doorbell,
@@ -77,13 +89,16 @@ struct Shared<T> {
 
 impl<T> Drop for Shared<T> {
     fn drop(&mut self) {
-        for i in 0..self.slots.capacity() {
-            let slot = self.slots.slot(i);
-            if slot.stamp.load(Ordering::Acquire) & 3 == 1 {
-                // SAFETY: every end is gone; a `full` stamp means the slot
-                // holds a message nobody took.
+        let tail = self.tail.load(Ordering::Acquire);
+        let mut pos = self.head.load(Ordering::Acquire);
+        while pos != tail {
+            let slot = self.slots.slot(pos);
+            if slot.stamp.load(Ordering::Acquire) == full(pos) {
+                // SAFETY: every end is gone; `pos` is claimed, unread and
+                // stamped full: the slot holds a message nobody took.
                 unsafe { slot.drop_value() };
             }
+            pos = pos.wrapping_add(1);
         }
     }
 }
@@ -132,12 +147,14 @@ pub(crate) fn from_range<T: Send>(
     let shared = Arc::new(Shared {
         slots,
         tail: CachePadded::new(AtomicUsize::new(0)),
+        head: CachePadded::new(AtomicUsize::new(0)),
         state: CachePadded::new(AtomicUsize::new(ONE_PRODUCER)),
         bell: Doorbell::default(),
         policy,
     });
     let producer = Producer {
         shared: shared.clone(),
+        head_cache: 0,
     };
     Ok((producer, Consumer { shared, head: 0 }))
 }
@@ -145,6 +162,8 @@ pub(crate) fn from_range<T: Send>(
 /// A writing end. `Clone` to add producers.
 pub struct Producer<T> {
     shared: Arc<Shared<T>>,
+    /// Last `Shared::head` seen; refreshed only when the ring looks full.
+    head_cache: usize,
 }
 
 impl<T> fmt::Debug for Producer<T> {
@@ -158,6 +177,7 @@ impl<T> Clone for Producer<T> {
         self.shared.state.fetch_add(ONE_PRODUCER, Ordering::Relaxed);
         Self {
             shared: self.shared.clone(),
+            head_cache: self.head_cache,
         }
     }
 }
@@ -188,43 +208,46 @@ impl<T> Producer<T> {
 
     /// Claims positions `p..p + n` by CAS on the tail (see module doc).
     #[inline]
-    fn claim(&self, n: usize) -> Claim {
+    fn claim(&mut self, n: usize) -> Claim {
         let shared = &*self.shared;
+        let capacity = shared.slots.capacity();
         let mut tail = shared.tail.load(Ordering::Relaxed);
         loop {
-            let last = tail.wrapping_add(n - 1);
-            let stamp = shared.slots.slot(last).stamp.load(Ordering::Acquire);
-            let distance = lap_distance(stamp, last);
-            if distance == 0 {
-                // A strong CAS: on failure it returns the latest tail, so a
-                // stale `tail` is corrected without another load.
-                match shared.tail.compare_exchange(
-                    tail,
-                    tail.wrapping_add(n),
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => return Claim::At(tail),
-                    Err(now) => {
-                        tail = now;
-                        spin_loop();
+            // Wrapping: a stale `tail` below `head` looks full, and the
+            // no-op CAS below then corrects it.
+            if tail.wrapping_add(n).wrapping_sub(self.head_cache) > capacity {
+                self.head_cache = shared.head.load(Ordering::Acquire);
+                if tail.wrapping_add(n).wrapping_sub(self.head_cache) > capacity {
+                    // Full if `tail` is the latest tail. A plain load could
+                    // return a stale tail forever (in the memory model; loom
+                    // explores it), a CAS reads the latest.
+                    match shared.tail.compare_exchange(
+                        tail,
+                        tail,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    ) {
+                        Ok(_) => return Claim::Full,
+                        Err(now) => {
+                            tail = now;
+                            continue;
+                        }
                     }
                 }
-            } else if distance < 0 {
-                // The slot is a lap behind: full, if `tail` is the latest
-                // tail. A plain load could return a stale tail forever (in
-                // the memory model; loom explores it), a CAS reads the latest.
-                match shared
-                    .tail
-                    .compare_exchange(tail, tail, Ordering::Relaxed, Ordering::Relaxed)
-                {
-                    Ok(_) => return Claim::Full,
-                    Err(now) => tail = now,
+            }
+            // A strong CAS: on failure it returns the latest tail, so a
+            // stale `tail` is corrected without another load.
+            match shared.tail.compare_exchange(
+                tail,
+                tail.wrapping_add(n),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Claim::At(tail),
+                Err(now) => {
+                    tail = now;
+                    spin_loop();
                 }
-            } else {
-                // `last` was already claimed, so the tail is past it; the
-                // next CAS corrects any remaining staleness.
-                tail = last.wrapping_add(1);
             }
         }
     }
@@ -239,8 +262,9 @@ impl<T> Producer<T> {
             return Err(PushError::Full(value));
         };
         let slot = self.shared.slots.slot(pos);
-        // SAFETY: position `pos` is ours by the CAS, and its slot was freed
-        // by the consumer (stamp `free(pos)` loaded with Acquire).
+        // SAFETY: position `pos` is ours by the CAS, and the consumer has
+        // read its slot's previous message (`Shared::head` loaded with
+        // Acquire past `pos - capacity`).
         unsafe { slot.write(value) };
         slot.stamp.store(full(pos), Ordering::Release);
         self.shared.ring();
@@ -262,8 +286,8 @@ impl<T> Producer<T> {
             let shared = &*self.shared;
             waiter.wait(&shared.bell, || {
                 let tail = shared.tail.load(Ordering::Relaxed);
-                let stamp = shared.slots.slot(tail).stamp.load(Ordering::Acquire);
-                lap_distance(stamp, tail) >= 0 || shared.consumer_gone()
+                let head = shared.head.load(Ordering::Acquire);
+                tail.wrapping_sub(head) < shared.slots.capacity() || shared.consumer_gone()
             });
         }
     }
@@ -327,25 +351,22 @@ impl<T> Consumer<T> {
         self.shared.slots.capacity()
     }
 
-    /// Frees the slot of `pos` for the next lap.
+    /// Publishes `head` to the producers: every position below is read.
     #[inline(always)]
-    fn free_slot(&self, pos: usize) {
-        let next = pos.wrapping_add(self.capacity());
-        self.shared
-            .slots
-            .slot(pos)
-            .stamp
-            .store(free(next), Ordering::Release);
+    fn publish_head(&self) {
+        self.shared.head.store(self.head, Ordering::Release);
     }
 
     /// Skips holes at `head`; then whether `head + offset` is full.
     #[inline(always)]
     fn is_full(&mut self, offset: usize) -> bool {
         let mut stamp = self.stamp(0);
-        while stamp == hole(self.head) {
-            self.free_slot(self.head);
-            self.head = self.head.wrapping_add(1);
-            stamp = self.stamp(0);
+        if stamp == hole(self.head) {
+            while stamp == hole(self.head) {
+                self.head = self.head.wrapping_add(1);
+                stamp = self.stamp(0);
+            }
+            self.publish_head();
         }
         if offset != 0 {
             stamp = self.stamp(offset);
@@ -396,10 +417,10 @@ impl<T> Consumer<T> {
         }
         let pos = self.head;
         // SAFETY: stamped full(pos) (Acquire): initialised and ours until
-        // we free the slot.
+        // `Shared::head` passes it.
         let value = unsafe { self.shared.slots.slot(pos).take() };
-        self.free_slot(pos);
         self.head = pos.wrapping_add(1);
+        self.publish_head();
         self.shared.ring();
         Ok(value)
     }
@@ -416,7 +437,7 @@ impl<T> Consumer<T> {
             let head = self.head;
             waiter.wait(&shared.bell, || {
                 let stamp = shared.slots.slot(head).stamp.load(Ordering::Acquire);
-                stamp & 1 == 1 || shared.producers_gone()
+                stamp == full(head) || stamp == hole(head) || shared.producers_gone()
             });
         }
     }
