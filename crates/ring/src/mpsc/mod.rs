@@ -40,10 +40,10 @@
 //!   `Acquire` only when it finds the ring empty, then looks at the slot again.
 //!   Producers read `CONSUMER_GONE` (`Relaxed`, read-mostly line) per push.
 //!
-//! A batch claims `n` positions with one CAS after checking that the last of
-//! them is free (the consumer frees in order, so all before it are free).
-//! Claimed positions that are not written before the chunk is committed or
-//! dropped are stamped `hole(p)`; the consumer frees holes and skips them.
+//! A batch claims `n` positions with one CAS after the same room check
+//! (`p + n - head <= capacity`). Claimed positions that are not written
+//! before the chunk is committed or dropped are stamped `hole(p)`; the
+//! consumer skips holes and moves `Shared::head` past them.
 //!
 //! Unread messages are dropped once, by the last end to go: the positions
 //! from `Shared::head` to `Shared::tail` whose stamp is `full(p)`.
