@@ -116,7 +116,7 @@
 //! Per message (Ir at 2M minus Ir at 1M, rustc 1.95, x86_64): `enso-one`
 //! 46 (rtrb 49), `enso-batch` 11 (rtrb 6: a 16-byte slot carries its stamp,
 //! and a commit stores one stamp per value), `bcast-one` 74 for one
-//! publish read by two subscribers, `mpsc-one` 64 (crossbeam-channel 108).
+//! publish read by two subscribers, `mpsc-one` 59 (crossbeam-channel 108).
 //! Two things keep these paths small: the doorbell's wake-up is out of line
 //! (only `Park` rings call it), and batch loops walk contiguous runs of
 //! slots rather than masking every position.
