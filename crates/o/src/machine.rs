@@ -571,7 +571,7 @@ impl Interp {
                     Action::Value(r) => Ok(Some(r)),
                 }
             }
-            _ => Ok(Some(verbs::dyad(v, &x, &y)?)),
+            _ => Ok(Some(verbs::dyad_owned(v, x, y)?)),
         }
     }
 

@@ -233,6 +233,15 @@ pub fn monad(v: Verb, x: &Value) -> OResult<Value> {
     }
 }
 
+/// [`dyad`] on owned arguments: an atomic verb writes its result over an
+/// operand vector that nothing else holds instead of allocating one.
+pub fn dyad_owned(v: Verb, x: Value, y: Value) -> OResult<Value> {
+    match op2(v) {
+        Some(op) => atomic::atomic_owned(op, x, y),
+        None => dyad(v, &x, &y),
+    }
+}
+
 /// Applies primitive `v` to two arguments (no function arguments: the
 /// machine handles `f#x`, `f_x`, `f@x` and `f.x`).
 pub fn dyad(v: Verb, x: &Value, y: &Value) -> OResult<Value> {
