@@ -329,19 +329,75 @@ fn zip_in_place<T: Copy>(
                 return Err(length());
             }
             if dst_left {
-                dst.iter_mut().zip(o).for_each(|(d, &q)| *d = f(*d, q));
+                chunked(dst, o, |d, q| f(d, q));
             } else {
-                dst.iter_mut().zip(o).for_each(|(d, &p)| *d = f(p, *d));
+                chunked(dst, o, |d, p| f(p, d));
             }
         }
-        Side::S(q) if dst_left => dst.iter_mut().for_each(|d| *d = f(*d, q)),
-        Side::S(p) => dst.iter_mut().for_each(|d| *d = f(p, *d)),
+        Side::S(q) if dst_left => chunked_atom(dst, |d| f(d, q)),
+        Side::S(p) => chunked_atom(dst, |d| f(p, d)),
     }
     Ok(())
 }
 
-/// An int-to-int `op` (not `%`) written into `dst`.
+/// `dst[i] = f(dst[i], o[i])` in blocks of eight, so the loop vectorises.
+#[inline(always)]
+fn chunked<T: Copy>(dst: &mut [T], o: &[T], f: impl Fn(T, T) -> T) {
+    let mut d = dst.chunks_exact_mut(8);
+    let mut q = o.chunks_exact(8);
+    for (d, q) in (&mut d).zip(&mut q) {
+        for k in 0..8 {
+            d[k] = f(d[k], q[k]);
+        }
+    }
+    for (d, &q) in d.into_remainder().iter_mut().zip(q.remainder()) {
+        *d = f(*d, q);
+    }
+}
+
+/// `dst[i] = f(dst[i])` in blocks of eight, so the loop vectorises.
+#[inline(always)]
+fn chunked_atom<T: Copy>(dst: &mut [T], f: impl Fn(T) -> T) {
+    let mut d = dst.chunks_exact_mut(8);
+    for d in &mut d {
+        for x in d.iter_mut() {
+            *x = f(*x);
+        }
+    }
+    for x in d.into_remainder() {
+        *x = f(*x);
+    }
+}
+
+/// An int-to-int `op` (not `%`) written into `dst`; with AVX2 when the CPU
+/// has it (the null checks need 64-bit compares, which SSE2 lacks).
 fn ints_in_place(op: Op2, dst: &mut [i64], o: Side<i64>, dst_left: bool) -> OResult<()> {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { ints_in_place_avx2(op, dst, o, dst_left) };
+    }
+    ints_in_place_body(op, dst, o, dst_left)
+}
+
+/// [`ints_in_place_body`] compiled for AVX2.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn ints_in_place_avx2(
+    op: Op2,
+    dst: &mut [i64],
+    o: Side<i64>,
+    dst_left: bool,
+) -> OResult<()> {
+    ints_in_place_body(op, dst, o, dst_left)
+}
+
+/// The body of [`ints_in_place`].
+#[inline(always)]
+fn ints_in_place_body(op: Op2, dst: &mut [i64], o: Side<i64>, dst_left: bool) -> OResult<()> {
     match op {
         Op2::Add => zip_in_place(dst, o, dst_left, add),
         Op2::Sub => zip_in_place(dst, o, dst_left, sub),
