@@ -329,7 +329,7 @@ fn zip_in_place<T: Copy>(
                 return Err(length());
             }
             if dst_left {
-                chunked(dst, o, |d, q| f(d, q));
+                chunked(dst, o, &f);
             } else {
                 chunked(dst, o, |d, p| f(p, d));
             }
