@@ -62,6 +62,9 @@ macro_rules! args {
 pub(crate) enum Step {
     /// Apply a function to arguments and resume with the result.
     Call(Value, Args),
+    /// Apply the job's own function ([`Job::func`]) to arguments and resume
+    /// with the result: no reference to the function is taken per call.
+    CallOwn(Args),
     /// The job is finished with this value.
     Done(Value),
 }
@@ -70,6 +73,10 @@ pub(crate) enum Step {
 pub(crate) trait Job: Send {
     /// Advances the job; `input` is the result of the call it last asked for.
     fn step(&mut self, input: Option<Value>) -> OResult<Step>;
+    /// The function a [`Step::CallOwn`] applies.
+    fn func(&self) -> &Value {
+        &Value::Nil
+    }
 }
 
 /// The result of applying a derived verb.
@@ -162,6 +169,9 @@ struct MapJob {
 }
 
 impl Job for MapJob {
+    fn func(&self) -> &Value {
+        &self.f
+    }
     fn step(&mut self, input: Option<Value>) -> OResult<Step> {
         if let Some(v) = input {
             self.out.push(v);
@@ -169,7 +179,7 @@ impl Job for MapJob {
         if self.i < self.n {
             let args = self.src.get(self.i);
             self.i += 1;
-            return Ok(Step::Call(self.f.clone(), args));
+            return Ok(Step::CallOwn(args));
         }
         let out = Value::from_items(std::mem::take(&mut self.out));
         Ok(Step::Done(match &self.post {
@@ -216,6 +226,9 @@ struct FoldJob {
 }
 
 impl Job for FoldJob {
+    fn func(&self) -> &Value {
+        &self.f
+    }
     fn step(&mut self, input: Option<Value>) -> OResult<Step> {
         if let Some(v) = input {
             if let Some(s) = &mut self.scan {
@@ -226,10 +239,11 @@ impl Job for FoldJob {
         if self.i < self.n {
             let row = self.src.get(self.i);
             self.i += 1;
-            return Ok(Step::Call(
-                self.f.clone(),
-                Args::after(self.acc.clone(), row),
-            ));
+            // The accumulator moves into the call (so a vector accumulator
+            // is uniquely held and can be updated in place); the call's
+            // result comes back as the next input and replaces it.
+            let acc = std::mem::replace(&mut self.acc, Value::Nil);
+            return Ok(Step::CallOwn(Args::after(acc, row)));
         }
         Ok(Step::Done(match self.scan.take() {
             Some(s) => Value::from_items(s),

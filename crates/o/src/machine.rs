@@ -316,6 +316,11 @@ impl Interp {
                             self.input = Some(v);
                         }
                     }
+                    Step::CallOwn(args) => {
+                        if let Some(v) = self.call_own(args, host)? {
+                            self.input = Some(v);
+                        }
+                    }
                     Step::Done(v) => {
                         self.frames.pop();
                         self.deliver(v);
@@ -359,6 +364,58 @@ impl Interp {
             return Err(valence());
         }
         self.enter(l, args)?;
+        Ok(None)
+    }
+
+    /// Applies the top job's own function to `args`: a lambda without
+    /// captures is entered without taking a reference to the function
+    /// (only to its code); anything else goes through [`Interp::call_args`].
+    fn call_own(&mut self, args: Args, host: &mut dyn Host) -> OResult<Option<Value>> {
+        let Some(Frame::Job(job)) = self.frames.last() else {
+            return Ok(Some(Value::Nil));
+        };
+        let f = job.func();
+        let chunk = match f {
+            Value::Func(func) => match &**func {
+                Func::Lambda(l) if l.captures.is_empty() => Some(l.chunk.clone()),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(c) = chunk else {
+            let f = f.clone();
+            return self.call_args(f, args, host);
+        };
+        let n = args.len();
+        let ok = c.nparams == n
+            && match &args {
+                Args::One(a) => !is_nil(a),
+                Args::Two(a, b) => !is_nil(a) && !is_nil(b),
+                Args::Many(v) => n > 0 && !v.iter().any(is_nil),
+            };
+        if !ok {
+            let f = f.clone();
+            return self.call_args(f, args, host);
+        }
+        let lbase = self.locals.len();
+        match args {
+            Args::One(a) => self.locals.push(Some(a)),
+            Args::Two(a, b) => {
+                self.locals.push(Some(a));
+                self.locals.push(Some(b));
+            }
+            Args::Many(v) => self.locals.extend(v.into_iter().map(Some)),
+        }
+        for _ in n..c.nlocals {
+            self.locals.push(None);
+        }
+        let sbase = self.stack.len();
+        self.push_frame(Frame::Code {
+            chunk: c,
+            pc: 0,
+            lbase,
+            sbase,
+        })?;
         Ok(None)
     }
 
