@@ -109,7 +109,9 @@ impl Context<'_> {
         self.waker
     }
 
-    /// Asks to be polled again in a later turn even without a wake.
+    /// Asks to be polled again in the next turn even without a wake: the
+    /// task goes on the core's yielded list, which joins the ready queue
+    /// after the next turn's bus, I/O and timers.
     pub fn yield_now(&mut self) {
         self.yielded = true;
     }

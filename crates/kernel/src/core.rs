@@ -6,6 +6,13 @@
 //! work, idling by policy. Wakes produced by any step are moved onto the
 //! ready queue (or onto the bus, for other cores) right after that step.
 //!
+//! A task that yields ([`Context::yield_now`], a full `send`, or a wake of
+//! itself during its own poll, as `async` [`crate::yield_now`] does) goes
+//! on the core's yielded list, not the ready queue: the list joins the
+//! ready queue (at each task's priority, in yield order) at the start of
+//! the next task phase, so the bus, I/O and timers are looked at before the
+//! task is polled again.
+//!
 //! A task poll is timed and wrapped in `catch_unwind`: a panic marks the
 //! task failed, releases its capabilities and sockets, reports the failure
 //! to its joiner and to the core's counters, and the loop goes on.
@@ -47,6 +54,10 @@ pub(crate) struct Core {
     pub(crate) halted: bool,
     /// Timer actions of the current turn (preallocated).
     pub(crate) fired: Vec<TimerAction>,
+    /// Slots that yielded in this turn's task phase, in order; they join
+    /// the ready queue at the start of the next one (capacity: one per
+    /// table slot, so pushing never allocates).
+    pub(crate) yielded: Vec<u32>,
     /// Wakes a parked core at its next timer deadline or job release.
     pub(crate) timerfd: Option<TimerFd>,
     /// Real-time jobs: their queue and release schedule.
@@ -216,8 +227,10 @@ impl Core {
     }
 
     /// Polls up to `tasks` times: real-time jobs first (by priority or
-    /// deadline), then background tasks by priority.
+    /// deadline), then background tasks by priority. Tasks that yielded in
+    /// the previous task phase join the ready queue first.
     fn task_phase(&mut self) -> usize {
+        self.requeue_yielded();
         let mut n = 0;
         while n < self.quanta.tasks as usize {
             let s = match self.rt.pop() {
@@ -238,9 +251,31 @@ impl Core {
         n
     }
 
+    /// Moves the slots that yielded onto the ready queue, in yield order
+    /// (a slot that ended since is skipped: `free` cleared its flag).
+    fn requeue_yielded(&mut self) {
+        let Core {
+            table,
+            ready,
+            yielded,
+            ..
+        } = self;
+        for s in yielded.drain(..) {
+            let slot = &mut table.slots[s as usize];
+            if slot.deferred {
+                slot.deferred = false;
+                slot.ready_handle = enqueue(ready, s, slot.priority);
+            }
+        }
+    }
+
     fn poll_slot(&mut self, s: u32) {
         let Core {
-            table, sv, ready, ..
+            table,
+            sv,
+            ready,
+            yielded: yield_list,
+            ..
         } = self;
         let id = table.id(s);
         let slot = &mut table.slots[s as usize];
@@ -264,6 +299,8 @@ impl Core {
             (r, cx.yielded)
         };
         let dt = tsc::ticks_to_ns(tsc::now().wrapping_sub(t0));
+        // A wake of itself during its own poll is a yield too.
+        let yielded = waker::take_self_wake(id) || yielded;
         slot.polls += 1;
         slot.total_ns += dt;
         slot.longest_ns = slot.longest_ns.max(dt);
@@ -273,7 +310,14 @@ impl Core {
                 slot.task = Some(task);
                 if yielded && !slot.queued {
                     slot.queued = true;
-                    slot.ready_handle = enqueue(ready, s, slot.priority);
+                    if yield_list.len() < yield_list.capacity() {
+                        slot.deferred = true;
+                        yield_list.push(s);
+                    } else {
+                        // Not reached (one entry per slot, the list is
+                        // emptied every task phase); never allocate.
+                        slot.ready_handle = enqueue(ready, s, slot.priority);
+                    }
                 }
             }
             Ok(Poll::Ready(())) => self.finish(s, task),
@@ -434,6 +478,7 @@ impl Core {
     fn has_work(&mut self) -> bool {
         let sh = &self.shared;
         !self.ready.is_empty()
+            || !self.yielded.is_empty()
             || self.rt.has_jobs()
             || self.rt.next_release <= sh.now()
             || self.sv.bus.has_inbound()

@@ -35,7 +35,9 @@ where
     }
 }
 
-/// Gives the core to other tasks once.
+/// Gives the core to other tasks once: on a kernel core the task is polled
+/// again in the next turn, after that turn's bus, I/O and timers (its wake
+/// of itself during its own poll is taken as a yield).
 pub fn yield_now() -> YieldNow {
     YieldNow { yielded: false }
 }

@@ -416,6 +416,7 @@ fn new_core(
         idle: spec.idle,
         halted: false,
         fired: Vec::with_capacity(fired),
+        yielded: Vec::with_capacity(spec.max_tasks),
         timerfd,
         rt: RtCore::new(spec.rt.dispatch, spec.max_tasks)
             .map_err(|e| KernelError::Bus(format!("core `{}` real-time queue: {e}", spec.name)))?,

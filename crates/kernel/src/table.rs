@@ -23,6 +23,9 @@ pub(crate) struct Slot {
     pub live: bool,
     pub priority: u8,
     pub queued: bool,
+    /// Queued on the core's yielded list (with `queued` set): it yielded
+    /// and joins the ready queue at the start of the next task phase.
+    pub deferred: bool,
     /// The ready-queue entry while queued.
     pub ready_handle: Option<enso_sched::ReadyHandle>,
     pub caps: Caps,
@@ -55,6 +58,7 @@ impl TaskTable {
                 live: false,
                 priority: 0,
                 queued: false,
+                deferred: false,
                 ready_handle: None,
                 caps: Caps::with_capacity(4),
                 mail: VecDeque::with_capacity(mailbox),
@@ -100,6 +104,7 @@ impl TaskTable {
         slot.live = true;
         slot.priority = priority;
         slot.queued = false;
+        slot.deferred = false;
         slot.name = None;
         slot.polls = 0;
         slot.longest_ns = 0;
@@ -131,6 +136,7 @@ impl TaskTable {
         let slot = &mut self.slots[s as usize];
         slot.live = false;
         slot.queued = false;
+        slot.deferred = false;
         slot.ready_handle = None;
         slot.generation = slot.generation.wrapping_add(1) & crate::ids::GEN_MASK;
         publish(cells, s, slot.generation, false);

@@ -55,6 +55,22 @@ pub(crate) fn with_lists<R>(f: impl FnOnce(&mut WakeLists) -> R) -> Option<R> {
     CURRENT.with(|c| c.try_borrow_mut().ok().and_then(|mut g| g.as_mut().map(f)))
 }
 
+/// Takes back the wakes of `id` recorded on this thread's local list, and
+/// says whether there were any. The run loop calls it right after polling
+/// `id`: a task that wakes itself during its own poll (an `async`
+/// [`yield_now`](crate::yield_now)) has yielded, and is deferred to the
+/// next turn rather than made ready at once.
+pub(crate) fn take_self_wake(id: TaskId) -> bool {
+    with_lists(|l| {
+        if !l.local.contains(&id) {
+            return false;
+        }
+        l.local.retain(|&t| t != id);
+        true
+    })
+    .unwrap_or(false)
+}
+
 /// Routes a wake of `id` as described in the module doc.
 pub(crate) fn wake(id: TaskId) {
     let routed = with_lists(|l| {
