@@ -6,6 +6,11 @@
 //! ([`JoinHandle::poll_join`]) or be awaited by an async task; the waker it
 //! registers may belong to another core, in which case the wake travels as a
 //! bus message.
+//!
+//! A thread blocked in `join` counts itself in the slot's state, under the
+//! slot's lock; completion signals the condvar only when that count is
+//! non-zero, so the common case (the handle polled, or joined after the
+//! end) costs no futex call.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -18,7 +23,12 @@ use crate::error::JoinError;
 use crate::ids::TaskId;
 
 enum State<T> {
-    Waiting(Option<Waker>),
+    /// Not done: the waker of an async or `poll_join` waiter, and how many
+    /// threads are blocked on the condvar (`join`, `join_timeout`).
+    Waiting {
+        waker: Option<Waker>,
+        blocked: u32,
+    },
     Done(Result<T, JoinError>),
     Taken,
 }
@@ -36,7 +46,10 @@ pub(crate) struct JoinSlot<T> {
 impl<T> JoinSlot<T> {
     pub(crate) fn new() -> Arc<JoinSlot<T>> {
         Arc::new(JoinSlot {
-            state: Mutex::new(State::Waiting(None)),
+            state: Mutex::new(State::Waiting {
+                waker: None,
+                blocked: 0,
+            }),
             done: Condvar::new(),
             id: AtomicU64::new(0),
             notify: AtomicU64::new(0),
@@ -46,7 +59,10 @@ impl<T> JoinSlot<T> {
     /// A slot whose placement, and whose completion, wake task `spawner`.
     pub(crate) fn notifying(spawner: TaskId) -> Arc<JoinSlot<T>> {
         Arc::new(JoinSlot {
-            state: Mutex::new(State::Waiting(Some(crate::waker::waker(spawner)))),
+            state: Mutex::new(State::Waiting {
+                waker: Some(crate::waker::waker(spawner)),
+                blocked: 0,
+            }),
             done: Condvar::new(),
             id: AtomicU64::new(0),
             notify: AtomicU64::new(spawner.to_bits()),
@@ -59,15 +75,22 @@ impl<T> JoinSlot<T> {
     }
 
     /// Stores the result and wakes the waiter; later calls are ignored.
+    /// The condvar is signalled only if a thread is blocked on it (counted
+    /// under the same lock), so a completion nobody waits for makes no
+    /// futex call.
     pub(crate) fn complete(&self, r: Result<T, JoinError>) {
         let mut g = self.lock();
-        let waker = match &mut *g {
-            State::Waiting(w) => w.take(),
+        let (waker, blocked) = match &mut *g {
+            State::Waiting { waker, blocked } => (waker.take(), *blocked),
             _ => return,
         };
         *g = State::Done(r);
         drop(g);
-        self.done.notify_all();
+        // A thread counted in `blocked` is in the condvar's wait (or about
+        // to re-check the state under the lock): no lost wakeup.
+        if blocked > 0 {
+            self.done.notify_all();
+        }
         if let Some(w) = waker {
             w.wake();
         }
@@ -115,7 +138,7 @@ impl<T> JoinHandle<T> {
 
     /// Whether the result is there.
     pub fn is_finished(&self) -> bool {
-        !matches!(*self.slot.lock(), State::Waiting(_))
+        !matches!(*self.slot.lock(), State::Waiting { .. })
     }
 
     /// Polls for the result, registering `waker` if it is not there yet.
@@ -123,7 +146,7 @@ impl<T> JoinHandle<T> {
     pub fn poll_join(&mut self, waker: &Waker) -> Poll<Result<T, JoinError>> {
         let mut g = self.slot.lock();
         match &mut *g {
-            State::Waiting(w) => {
+            State::Waiting { waker: w, .. } => {
                 match w {
                     Some(old) if old.will_wake(waker) => {}
                     _ => *w = Some(waker.clone()),
@@ -145,9 +168,13 @@ impl<T> JoinHandle<T> {
         loop {
             match std::mem::replace(&mut *g, State::Taken) {
                 State::Done(r) => return r,
-                s @ State::Waiting(_) => {
-                    *g = s;
+                State::Waiting { waker, blocked } => {
+                    *g = State::Waiting {
+                        waker,
+                        blocked: blocked.saturating_add(1),
+                    };
                     g = self.slot.done.wait(g).unwrap_or_else(|e| e.into_inner());
+                    unblock(&mut g);
                 }
                 State::Taken => return Err(JoinError::Halted),
             }
@@ -169,13 +196,26 @@ impl<T> JoinHandle<T> {
                 drop(g);
                 return Err(self);
             }
+            if let State::Waiting { blocked, .. } = &mut *g {
+                *blocked = blocked.saturating_add(1);
+            }
             g = self
                 .slot
                 .done
                 .wait_timeout(g, deadline - now)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
+            unblock(&mut g);
         }
+    }
+}
+
+/// A blocked thread is back under the lock: it no longer counts as waiting
+/// on the condvar (a completion while it was blocked reset the state to
+/// `Done`, dropping the count with it).
+fn unblock<T>(g: &mut MutexGuard<'_, State<T>>) {
+    if let State::Waiting { blocked, .. } = &mut **g {
+        *blocked = blocked.saturating_sub(1);
     }
 }
 
@@ -233,5 +273,80 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
         self.get_mut().poll_join(cx.waker())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// Threads counted as blocked on `slot`'s condvar.
+    fn blocked<T>(slot: &JoinSlot<T>) -> u32 {
+        match &*slot.lock() {
+            State::Waiting { blocked, .. } => *blocked,
+            _ => 0,
+        }
+    }
+
+    /// Waits until a thread is blocked on `slot` (10 s at most).
+    fn until_blocked<T>(slot: &JoinSlot<T>) {
+        let t0 = Instant::now();
+        while blocked(slot) == 0 {
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "joiner never blocked"
+            );
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn a_thread_blocked_in_join_is_woken_by_completion() {
+        for i in 0..1000u64 {
+            let slot = JoinSlot::<u64>::new();
+            let h = JoinHandle::new(slot.clone());
+            let (tx, rx) = std::sync::mpsc::channel();
+            let t = std::thread::spawn(move || tx.send(h.join()));
+            until_blocked(&slot);
+            slot.complete(Ok(i));
+            // A lost wakeup fails here instead of hanging the test.
+            let r = rx.recv_timeout(Duration::from_secs(10));
+            assert_eq!(r, Ok(Ok(i)), "round {i}: the blocked joiner was not woken");
+            t.join().expect("joiner").expect("result sent");
+        }
+    }
+
+    #[test]
+    fn a_thread_blocked_in_join_timeout_is_woken_by_completion() {
+        for i in 0..200u64 {
+            let slot = JoinSlot::<u64>::new();
+            let h = JoinHandle::new(slot.clone());
+            let t = std::thread::spawn(move || {
+                let t0 = Instant::now();
+                let r = h.join_timeout(Duration::from_secs(30)).ok();
+                (r, t0.elapsed())
+            });
+            until_blocked(&slot);
+            slot.complete(Ok(i));
+            let (r, took) = t.join().expect("joiner");
+            assert_eq!(r, Some(Ok(i)));
+            assert!(
+                took < Duration::from_secs(20),
+                "woken by the timeout, not the completion"
+            );
+        }
+    }
+
+    #[test]
+    fn a_join_timeout_that_expires_leaves_no_count_behind() {
+        let slot = JoinSlot::<u64>::new();
+        let h = JoinHandle::new(slot.clone());
+        let h = h
+            .join_timeout(Duration::from_millis(1))
+            .expect_err("nothing completed it");
+        assert_eq!(blocked(&slot), 0);
+        slot.complete(Ok(3));
+        assert_eq!(h.join(), Ok(3));
     }
 }
