@@ -748,27 +748,23 @@ impl Interp {
                     later!(self.monad(v, x)?);
                 }
                 Op::Dyad(v) => {
-                    let x = self.pop();
-                    let y = self.pop();
-                    if let (Value::Int(a), Value::Int(b)) = (&x, &y) {
-                        let (a, b) = (*a, *b);
-                        let r = match v {
-                            Verb::Plus => atomic::add(a, b),
-                            Verb::Minus => atomic::sub(a, b),
-                            Verb::Times => atomic::mul(a, b),
-                            Verb::Less => atomic::lt(a, b),
-                            Verb::More => atomic::gt(a, b),
-                            Verb::Equal => (a == b) as i64,
-                            Verb::And => a.min(b),
-                            Verb::Or => a.max(b),
-                            _ => {
-                                later!(self.dyad(v, x, y, host)?);
-                                continue;
-                            }
-                        };
-                        self.stack.push(Value::Int(r));
+                    // Two ints on top: the result replaces them in place,
+                    // with no value popped, pushed or dropped.
+                    let len = self.stack.len();
+                    if len >= 2
+                        && let (Value::Int(a), Value::Int(b)) =
+                            (&self.stack[len - 1], &self.stack[len - 2])
+                        && let Some(r) = int_dyad(v, *a, *b)
+                    {
+                        // SAFETY: `len >= 2`, and the element given up is
+                        // the top one, an `Int`, which owns nothing, so
+                        // shortening the vector over it leaks nothing.
+                        unsafe { self.stack.set_len(len - 1) };
+                        self.stack[len - 2] = Value::Int(r);
                         continue;
                     }
+                    let x = self.pop();
+                    let y = self.pop();
                     later!(self.dyad(v, x, y, host)?);
                 }
                 Op::Call(n) => {
@@ -942,6 +938,22 @@ impl Interp {
             }
         }
     }
+}
+
+/// `a v b` for the verbs with an int result on two ints; `None` for others.
+#[inline(always)]
+fn int_dyad(v: Verb, a: i64, b: i64) -> Option<i64> {
+    Some(match v {
+        Verb::Plus => atomic::add(a, b),
+        Verb::Minus => atomic::sub(a, b),
+        Verb::Times => atomic::mul(a, b),
+        Verb::Less => atomic::lt(a, b),
+        Verb::More => atomic::gt(a, b),
+        Verb::Equal => (a == b) as i64,
+        Verb::And => a.min(b),
+        Verb::Or => a.max(b),
+        _ => return None,
+    })
 }
 
 /// True when the instruction at `pc` returns at once (directly or by a jump
