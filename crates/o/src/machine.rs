@@ -752,15 +752,15 @@ impl Interp {
                     // with no value popped, pushed or dropped.
                     let len = self.stack.len();
                     if len >= 2
-                        && let (Value::Int(a), Value::Int(b)) =
-                            (&self.stack[len - 1], &self.stack[len - 2])
-                        && let Some(r) = int_dyad(v, *a, *b)
+                        && let Value::Int(a) = self.stack[len - 1]
+                        && let Value::Int(b) = &mut self.stack[len - 2]
+                        && let Some(r) = int_dyad(v, a, *b)
                     {
+                        *b = r;
                         // SAFETY: `len >= 2`, and the element given up is
                         // the top one, an `Int`, which owns nothing, so
                         // shortening the vector over it leaks nothing.
                         unsafe { self.stack.set_len(len - 1) };
-                        self.stack[len - 2] = Value::Int(r);
                         continue;
                     }
                     let x = self.pop();
