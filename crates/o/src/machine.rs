@@ -646,11 +646,14 @@ impl Interp {
             return Err(limit("call depth"));
         }
         let nb = self.locals.len();
-        for _ in 0..c.nlocals {
-            self.locals.push(None);
+        // The top of the stack is the first argument. Locals past the
+        // parameters start empty.
+        for _ in 0..n {
+            let a = self.stack.pop();
+            self.locals.push(a);
         }
-        for i in 0..n {
-            self.locals[nb + i] = self.stack.pop();
+        for _ in n..c.nlocals {
+            self.locals.push(None);
         }
         for (j, cap) in caps.iter().enumerate() {
             self.locals[nb + c.capture_base + j] = cap.clone();
