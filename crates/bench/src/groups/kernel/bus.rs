@@ -5,10 +5,9 @@
 //! and yields until core 1's answer has been handled on core 0 (the
 //! handle's `last_sync` reaches the request's number), then posts the next:
 //! a bus message each way, handled by each core's run loop, with no task on
-//! core 1. Core 0 runs a task quantum of 1: `Context::yield_now` puts a
-//! task back on the ready queue at once, so with the default quantum (64)
-//! the pinger would be polled 64 times in a row (about 3 us here) between
-//! two looks at the bus, and the row would time that instead of the bus.
+//! core 1. Both cores run the default quanta: a task that yields is polled
+//! again only in the next turn, after the bus phase, so each turn of core 0
+//! looks at the bus once and polls the pinger once.
 //! The floor is `pingpong`'s one cache line; the peers bounce a
 //! `u64` through a pair of SPSC rings on two pinned threads, and the enso
 //! ring the bus links are made of is the baseline (the bus without the
@@ -49,7 +48,7 @@ pub fn group() -> Group {
             Row::new(
                 Kind::Enso,
                 "enso bus Sync",
-                "task on core 0 posts Message::Sync to core 1, yields until the answer is handled; core 0 task quantum 1, so the pinger is polled once per turn (yield_now re-polls within a turn up to the quantum)",
+                "task on core 0 posts Message::Sync to core 1, yields until the answer is handled (a yielded task is polled again in the next turn, after the bus); default quanta",
                 enso_sync,
             ),
             Row::new(
@@ -140,7 +139,6 @@ fn enso_sync(p: &Params) -> Result<Sample, BenchError> {
             .core(
                 CoreSpec::bsp("a", super::cpu(0))
                     .tasks()
-                    .quanta(256, 256, 1)
                     .idle(IdlePolicy::Spin),
             )
             .core(

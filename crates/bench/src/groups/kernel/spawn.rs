@@ -87,7 +87,7 @@ fn detached() -> Group {
             Row::new(
                 Kind::Enso,
                 "enso Spawn(TaskBox) message",
-                "driver task: Context::post(own core, Message::Spawn { TaskBox::new(task) }), yields while the window is full (yield_now re-polls it within the turn, up to the 64-poll quantum)",
+                "driver task: Context::post(own core, Message::Spawn { TaskBox::new(task) }), yields while the window is full (polled again next turn, after the bus phase)",
                 enso_detached,
             ),
             Row::new(
