@@ -16,6 +16,11 @@
 //!   nanoseconds per pop + push. Peer: `std::collections::BinaryHeap` keyed
 //!   by (priority, arrival) for the same FIFO-within-level order.
 //!
+//! - `ready-pop`: pop-highest alone: `n` entries (64 Ki, a large task
+//!   table that still fits in L2) at pseudo-random levels are pushed before
+//!   the clock starts, then all are popped, most urgent first; nanoseconds
+//!   per pop. Peer: the same `BinaryHeap`.
+//!
 //! Every structure is built before the clock starts. Tokio rows use one
 //! current-thread runtime per run with the time driver on a paused clock,
 //! so no row waits for wall-clock time, and poll outside any task or
@@ -45,7 +50,7 @@ const RESIDENT: usize = 256;
 
 /// The scheduling groups.
 pub fn groups() -> Vec<Group> {
-    vec![timer_cancel(), timer_fire(), ready_queue()]
+    vec![timer_cancel(), timer_fire(), ready_queue(), ready_pop()]
 }
 
 fn timer_cancel() -> Group {
@@ -148,6 +153,35 @@ fn ready_queue() -> Group {
                 "std BinaryHeap",
                 "(priority, Reverse(arrival)) keys, capacity preallocated",
                 ready_heap,
+            ),
+        ],
+    }
+}
+
+fn ready_pop() -> Group {
+    Group {
+        name: "ready-pop",
+        title: "ready queue, pop most urgent, n entries pushed before the clock (a 64 Ki-task table)",
+        unit: Unit::NanosPer("pop"),
+        items: Items {
+            full: 65_536,
+            quick: 4_096,
+        },
+        capacity: 0,
+        batch: 1,
+        notes: Vec::new(),
+        rows: vec![
+            Row::new(
+                Kind::Enso,
+                "enso ReadyQueue",
+                "256 levels, bitmap, FIFO per level; capacity n",
+                pop_enso,
+            ),
+            Row::new(
+                Kind::Peer,
+                "std BinaryHeap",
+                "(priority, Reverse(arrival)) keys, capacity n",
+                pop_heap,
             ),
         ],
     }
@@ -382,6 +416,41 @@ fn ready_heap(p: &Params) -> Result<Sample, BenchError> {
             sum = sum.wrapping_add(v);
         }
         sum.wrapping_add(u64::from(heap.len() != RESIDENT))
+    })?;
+    checked(p, elapsed, sum)
+}
+
+fn pop_enso(p: &Params) -> Result<Sample, BenchError> {
+    let n = p.items;
+    let mut q = ReadyQueue::with_capacity(n as usize).map_err(setup(p))?;
+    let mut x = 7u64;
+    for v in 1..=n {
+        q.push(next_level(&mut x), v).map_err(setup(p))?;
+    }
+    let (elapsed, sum) = solo(p, move || {
+        let mut sum = 0u64;
+        while let Some((_, v)) = q.pop() {
+            sum = sum.wrapping_add(black_box(v));
+        }
+        sum
+    })?;
+    checked(p, elapsed, sum)
+}
+
+fn pop_heap(p: &Params) -> Result<Sample, BenchError> {
+    let n = p.items;
+    let mut heap: BinaryHeap<(u8, std::cmp::Reverse<u64>, u64)> =
+        BinaryHeap::with_capacity(n as usize);
+    let mut x = 7u64;
+    for v in 1..=n {
+        heap.push((next_level(&mut x), std::cmp::Reverse(v), v));
+    }
+    let (elapsed, sum) = solo(p, move || {
+        let mut sum = 0u64;
+        while let Some((_, _, v)) = heap.pop() {
+            sum = sum.wrapping_add(black_box(v));
+        }
+        sum
     })?;
     checked(p, elapsed, sum)
 }
