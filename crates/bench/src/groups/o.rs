@@ -57,6 +57,12 @@ fn notes(lua: bool, extra: &[&str]) -> Vec<String> {
     notes
 }
 
+/// The compiled-Rust row is the floor when Lua (the peer the targets name)
+/// has a row; without Lua it is the group's only comparison, so a peer.
+fn rust_kind(lua: bool) -> Kind {
+    if lua { Kind::Floor } else { Kind::Peer }
+}
+
 /// `rows` with the Lua row appended when Lua is available.
 fn with_lua(mut rows: Vec<Row>, lua: bool, row: Row) -> Vec<Row> {
     if lua {
@@ -86,7 +92,7 @@ fn fib(lua: bool) -> Group {
                     o_fib,
                 ),
                 Row::new(
-                    Kind::Peer,
+                    rust_kind(lua),
                     "Rust (floor)",
                     "fn fib(n: i64) -> i64, the same recursion compiled",
                     rust_fib,
@@ -124,7 +130,7 @@ fn scalar_loop(lua: bool) -> Group {
                     o_loop,
                 ),
                 Row::new(
-                    Kind::Peer,
+                    rust_kind(lua),
                     "Rust (floor)",
                     "for i in 1..=n { s += black_box(i) }",
                     rust_loop,
@@ -165,7 +171,7 @@ fn int_sum(lua: bool) -> Group {
                     o_sum,
                 ),
                 Row::new(
-                    Kind::Peer,
+                    rust_kind(lua),
                     "Rust (floor)",
                     "v.iter().sum::<i64>() over a Vec<i64>",
                     rust_sum,
@@ -208,7 +214,7 @@ fn float_mul(lua: bool) -> Group {
                     o_mul,
                 ),
                 Row::new(
-                    Kind::Peer,
+                    rust_kind(lua),
                     "Rust (floor)",
                     "x.iter().zip(&y).map(|(a, b)| a * b).collect::<Vec<f64>>()",
                     rust_mul,
