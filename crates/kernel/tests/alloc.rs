@@ -3,8 +3,8 @@
 //! (One test in this binary, so no other test allocates during the window.)
 
 mod common;
+mod counting;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::Poll;
@@ -13,37 +13,8 @@ use std::time::{Duration, Instant};
 use common::*;
 use enso::{Context, CoreIndex, Mail, Task, TaskId, TimerAction};
 
-/// Counts every allocation (and reallocation) in the process.
-struct Counting;
-
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards every call unchanged to the system allocator, which
-// upholds the GlobalAlloc contract; the counter has no effect on memory.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as our caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
 
 /// Core 0: learns the pong's id from its first mail, then bounces a word.
 struct Ping {
@@ -153,11 +124,11 @@ fn steady_state_bus_poll_and_timer_allocate_nothing() {
         200_000
     };
     let (t0, k0) = (trips.load(Ordering::Relaxed), ticks.load(Ordering::Relaxed));
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let before = counting::allocations();
     while trips.load(Ordering::Relaxed) < t0 + n || ticks.load(Ordering::Relaxed) < k0 + 50 {
         std::thread::sleep(Duration::from_millis(1));
     }
-    let after = ALLOCS.load(Ordering::SeqCst);
+    let after = counting::allocations();
     let (dt, dk) = (
         trips.load(Ordering::Relaxed) - t0,
         ticks.load(Ordering::Relaxed) - k0,

@@ -4,9 +4,9 @@
 //! this binary, so no other test allocates during the window.)
 
 mod common;
+mod counting;
 mod rt;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -14,37 +14,8 @@ use std::time::Duration;
 use enso::{CoreIndex, CoreSpec, Dispatch, IdlePolicy, Kernel, OverrunPolicy, RtParams};
 use rt::*;
 
-/// Counts every allocation (and reallocation) in the process.
-struct Counting;
-
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: forwards every call unchanged to the system allocator, which
-// upholds the GlobalAlloc contract; the counter has no effect on memory.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as our caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same contract as our caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: counting::Counting = counting::Counting;
 
 #[test]
 fn steady_state_release_poll_and_record_allocate_nothing() {
@@ -83,11 +54,11 @@ fn steady_state_release_poll_and_record_allocate_nothing() {
     });
     let n = if cfg!(debug_assertions) { 200 } else { 1_000 };
     let (f0, e0) = (fp.load(Ordering::Relaxed), edf.load(Ordering::Relaxed));
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let before = counting::allocations();
     while fp.load(Ordering::Relaxed) < f0 + n || edf.load(Ordering::Relaxed) < e0 + n {
         std::thread::sleep(Duration::from_millis(1));
     }
-    let after = ALLOCS.load(Ordering::SeqCst);
+    let after = counting::allocations();
     let (df, de) = (
         fp.load(Ordering::Relaxed) - f0,
         edf.load(Ordering::Relaxed) - e0,
