@@ -6,131 +6,90 @@ use enso_ring::{broadcast, mpsc, spsc, work};
 use super::{BatchQueue, Queue, setup_error};
 use crate::harness::BenchError;
 
-/// `enso_ring::spsc` with its default configuration; the workload waits
-/// (not the ring), so only `try_push` / `try_pop` and the chunk API are used.
-pub struct EnsoSpsc;
+/// Implements [`Queue`] for an enso queue module (`spsc`, `mpsc`, `work`):
+/// default configuration, `try_push` / `try_pop`.
+macro_rules! enso_queue {
+    ($(#[$doc:meta])* $name:ident, $ring:ident) => {
+        $(#[$doc])*
+        pub struct $name;
 
-impl Queue for EnsoSpsc {
-    type Tx = spsc::Producer<u64>;
-    type Rx = spsc::Consumer<u64>;
+        impl Queue for $name {
+            type Tx = $ring::Producer<u64>;
+            type Rx = $ring::Consumer<u64>;
 
-    fn channel(run: &str, capacity: usize) -> Result<(Self::Tx, Self::Rx), BenchError> {
-        spsc::channel(capacity).map_err(|e| setup_error(run, e))
-    }
-
-    #[inline(always)]
-    fn try_send(tx: &mut Self::Tx, value: u64) -> bool {
-        tx.try_push(value).is_ok()
-    }
-
-    #[inline(always)]
-    fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
-        rx.try_pop().ok()
-    }
-}
-
-impl BatchQueue for EnsoSpsc {
-    #[inline(always)]
-    fn try_send_batch(tx: &mut Self::Tx, first: u64, n: usize) -> bool {
-        match tx.write_chunk(n) {
-            Ok(mut chunk) => {
-                chunk.fill_with(|i| first + i as u64);
-                chunk.commit();
-                true
+            fn channel(run: &str, capacity: usize) -> Result<(Self::Tx, Self::Rx), BenchError> {
+                $ring::channel(capacity).map_err(|e| setup_error(run, e))
             }
-            Err(_) => false,
-        }
-    }
 
-    #[inline(always)]
-    /// Reads runs of up to `batch`: `read_chunk` sizes a full run with one
-    /// stamp load, while a longer `max` that is not all ready makes it scan
-    /// the stamps one by one (about 25% slower here).
-    fn recv_available(rx: &mut Self::Rx, batch: usize, mut seen: impl FnMut(u64)) -> usize {
-        match rx.read_chunk(batch) {
-            Ok(chunk) => {
-                chunk.iter().for_each(|&v| seen(v));
-                let n = chunk.len();
-                chunk.release();
-                n
+            #[inline(always)]
+            fn try_send(tx: &mut Self::Tx, value: u64) -> bool {
+                tx.try_push(value).is_ok()
             }
-            Err(_) => 0,
-        }
-    }
-}
 
-/// `enso_ring::mpsc` with its default configuration; producers are clones.
-pub struct EnsoMpsc;
-
-impl Queue for EnsoMpsc {
-    type Tx = mpsc::Producer<u64>;
-    type Rx = mpsc::Consumer<u64>;
-
-    fn channel(run: &str, capacity: usize) -> Result<(Self::Tx, Self::Rx), BenchError> {
-        mpsc::channel(capacity).map_err(|e| setup_error(run, e))
-    }
-
-    #[inline(always)]
-    fn try_send(tx: &mut Self::Tx, value: u64) -> bool {
-        tx.try_push(value).is_ok()
-    }
-
-    #[inline(always)]
-    fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
-        rx.try_pop().ok()
-    }
-}
-
-impl BatchQueue for EnsoMpsc {
-    #[inline(always)]
-    fn try_send_batch(tx: &mut Self::Tx, first: u64, n: usize) -> bool {
-        match tx.write_chunk(n) {
-            Ok(mut chunk) => {
-                chunk.fill_with(|i| first + i as u64);
-                chunk.commit();
-                true
+            #[inline(always)]
+            fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
+                rx.try_pop().ok()
             }
-            Err(_) => false,
         }
-    }
+    };
+}
 
-    /// Reads runs of up to `batch`, as for [`EnsoSpsc`].
-    #[inline(always)]
-    fn recv_available(rx: &mut Self::Rx, batch: usize, mut seen: impl FnMut(u64)) -> usize {
-        match rx.read_chunk(batch) {
-            Ok(chunk) => {
-                chunk.iter().for_each(|&v| seen(v));
-                let n = chunk.len();
-                chunk.release();
-                n
+/// Implements [`BatchQueue`] for an enso queue with the chunk API: write
+/// `n` in place then commit; read runs of up to `batch` in place then
+/// release (runs of the workload's batch size measured faster here than
+/// reading everything available).
+macro_rules! enso_batch_queue {
+    ($name:ident) => {
+        impl BatchQueue for $name {
+            #[inline(always)]
+            fn try_send_batch(tx: &mut Self::Tx, first: u64, n: usize) -> bool {
+                match tx.write_chunk(n) {
+                    Ok(mut chunk) => {
+                        chunk.fill_with(|i| first + i as u64);
+                        chunk.commit();
+                        true
+                    }
+                    Err(_) => false,
+                }
             }
-            Err(_) => 0,
+
+            #[inline(always)]
+            fn recv_available(rx: &mut Self::Rx, batch: usize, mut seen: impl FnMut(u64)) -> usize {
+                match rx.read_chunk(batch) {
+                    Ok(chunk) => {
+                        chunk.iter().for_each(|&v| seen(v));
+                        let n = chunk.len();
+                        chunk.release();
+                        n
+                    }
+                    Err(_) => 0,
+                }
+            }
         }
-    }
+    };
 }
 
-/// `enso_ring::work`, the SPMC work queue, default configuration;
-/// consumers are clones and each message goes to exactly one of them.
-pub struct EnsoWork;
+enso_queue!(
+    /// `enso_ring::spsc` with its default configuration; the workload waits
+    /// (not the ring), so only `try_push` / `try_pop` and the chunk API are used.
+    EnsoSpsc,
+    spsc
+);
+enso_batch_queue!(EnsoSpsc);
 
-impl Queue for EnsoWork {
-    type Tx = work::Producer<u64>;
-    type Rx = work::Consumer<u64>;
+enso_queue!(
+    /// `enso_ring::mpsc` with its default configuration; producers are clones.
+    EnsoMpsc,
+    mpsc
+);
+enso_batch_queue!(EnsoMpsc);
 
-    fn channel(run: &str, capacity: usize) -> Result<(Self::Tx, Self::Rx), BenchError> {
-        work::channel(capacity).map_err(|e| setup_error(run, e))
-    }
-
-    #[inline(always)]
-    fn try_send(tx: &mut Self::Tx, value: u64) -> bool {
-        tx.try_push(value).is_ok()
-    }
-
-    #[inline(always)]
-    fn try_recv(rx: &mut Self::Rx) -> Option<u64> {
-        rx.try_pop().ok()
-    }
-}
+enso_queue!(
+    /// `enso_ring::work`, the SPMC work queue, default configuration;
+    /// consumers are clones and each message goes to exactly one of them.
+    EnsoWork,
+    work
+);
 
 /// `enso_ring::broadcast` (backpressure `Block`, the default): the
 /// publisher writes in place through a closure, each subscriber reads in
