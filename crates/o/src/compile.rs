@@ -28,6 +28,13 @@ pub(crate) enum Op {
     Pop,
     Monad(Verb),
     Dyad(Verb),
+    /// `Const(c) Local(l) Dyad(v)` fused: pushes `local l` v `const c`.
+    DyadLocalConst(Verb, u16, u32),
+    /// `Local(r) Local(l) Dyad(v)` fused: pushes `local l` v `local r`.
+    DyadLocalLocal(Verb, u16, u16),
+    /// `DyadLocalConst(v, l, c) JumpIfFalse(t)` fused: jumps to `t` unless
+    /// `local l` v `const c` is true.
+    JumpUnlessLocalConst(Verb, u16, u32, u32),
     /// Pops the function, then `n` arguments (first on top), and applies.
     Call(u32),
     /// Applies global `g` to `n` arguments popped from the stack.
@@ -244,6 +251,66 @@ fn call(b: &mut Builder, n: u32) {
     } else {
         b.code.push(Op::Call(n));
     }
+}
+
+/// Emits `Dyad(v)` for the two operands just pushed, fusing it with
+/// operand loads from a local and a constant or from two locals (none of
+/// them a jump target).
+fn dyad(b: &mut Builder, v: Verb) {
+    let n = b.code.len();
+    if n >= 2 && n - 2 >= b.barrier {
+        let fused = match (b.code[n - 2], b.code[n - 1]) {
+            (Op::Const(c), Op::Local(l)) => Some(Op::DyadLocalConst(v, l, c)),
+            (Op::Local(r), Op::Local(l)) => Some(Op::DyadLocalLocal(v, l, r)),
+            _ => None,
+        };
+        if let Some(op) = fused {
+            b.code.truncate(n - 2);
+            b.code.push(op);
+            return;
+        }
+    }
+    b.code.push(Op::Dyad(v));
+}
+
+/// Emits a conditional jump (target patched later by [`patch_jump`]) on the
+/// value just computed, fusing it with a local-constant comparison.
+fn jump_if_false(b: &mut Builder) -> usize {
+    let n = b.code.len();
+    if n > b.barrier
+        && let Some(Op::DyadLocalConst(v, l, c)) = b.code.last().copied()
+        && int_verb(v)
+    {
+        b.code[n - 1] = Op::JumpUnlessLocalConst(v, l, c, 0);
+        return n - 1;
+    }
+    b.code.push(Op::JumpIfFalse(0));
+    n
+}
+
+/// True for the verbs whose result on two ints is an int computed at once
+/// (never a call), which a fused conditional jump can test in place.
+pub(crate) fn int_verb(v: Verb) -> bool {
+    matches!(
+        v,
+        Verb::Plus
+            | Verb::Minus
+            | Verb::Times
+            | Verb::Less
+            | Verb::More
+            | Verb::Equal
+            | Verb::And
+            | Verb::Or
+    )
+}
+
+/// Points the jump at `at` to `target`.
+fn patch_jump(b: &mut Builder, at: usize, target: u32) {
+    b.code[at] = match b.code[at] {
+        Op::JumpUnlessLocalConst(v, l, c, _) => Op::JumpUnlessLocalConst(v, l, c, target),
+        Op::JumpIfFalse(_) => Op::JumpIfFalse(target),
+        other => other,
+    };
 }
 
 enum Slot {
@@ -510,7 +577,7 @@ impl Compiler<'_> {
                 }
                 self.expr(r, b);
                 self.expr(l, b);
-                b.code.push(Op::Dyad(verb));
+                dyad(b, verb);
             }
             (None, Some(r)) => {
                 self.expr(r, b);
@@ -537,14 +604,13 @@ impl Compiler<'_> {
         let mut z = 0;
         while z + 1 < items.len() {
             self.expr(&items[z], b);
-            let jf = b.code.len();
-            b.code.push(Op::JumpIfFalse(0));
+            let jf = jump_if_false(b);
             self.expr(&items[z + 1], b);
             ends.push(b.code.len());
             b.code.push(Op::Jump(0));
             let here = b.code.len() as u32;
             b.barrier = b.code.len();
-            b.code[jf] = Op::JumpIfFalse(here);
+            patch_jump(b, jf, here);
             z += 2;
         }
         self.expr(&items[items.len() - 1], b);

@@ -24,6 +24,7 @@ use crate::parser::parse;
 use crate::value::{Arity, Func, Lambda, Value, Verb};
 use crate::verbs::{self, atomic, index, truthy};
 use std::cell::Cell;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 /// Resource limits of one interpreter.
@@ -70,14 +71,49 @@ pub enum Outcome {
 }
 
 enum Frame {
-    Code {
-        chunk: Arc<Chunk>,
-        pc: usize,
-        lbase: usize,
-        sbase: usize,
-    },
+    Code(CodeFrame),
     Job(Box<dyn Job>),
 }
+
+/// A compiled code frame: which chunk, where in it, and where its locals
+/// and operands start.
+///
+/// A frame whose chunk is the same as the code frame just below it (a
+/// recursive call) does not take a reference to the chunk: `own` is `None`
+/// and the frame below keeps the chunk alive. Frames are pushed and popped
+/// in stack order and a tail call hands the reference on (see
+/// [`Interp::enter_lambda`]), so every borrowing frame has an owning frame
+/// with the same chunk below it for as long as it exists.
+struct CodeFrame {
+    own: Option<Arc<Chunk>>,
+    chunk: ChunkPtr,
+    pc: usize,
+    lbase: usize,
+    sbase: usize,
+}
+
+impl CodeFrame {
+    /// A frame that owns a reference to its chunk.
+    fn owned(chunk: Arc<Chunk>, lbase: usize, sbase: usize) -> Frame {
+        Frame::Code(CodeFrame {
+            chunk: ChunkPtr(NonNull::from(&*chunk)),
+            own: Some(chunk),
+            pc: 0,
+            lbase,
+            sbase,
+        })
+    }
+}
+
+/// The address of a chunk kept alive by a code frame (this one or one below).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct ChunkPtr(NonNull<Chunk>);
+
+// SAFETY: a `ChunkPtr` is only a shared reference to a `Chunk` held alive
+// by an `Arc<Chunk>` in the same interpreter's frames; `Chunk` is `Send`
+// and `Sync` (it holds only `Arc`-based values), so sending the pointer with
+// the interpreter that owns the `Arc` is as safe as sending the `Arc`.
+unsafe impl Send for ChunkPtr {}
 
 /// An O interpreter: globals plus the state of the program being run.
 ///
@@ -170,12 +206,7 @@ impl Interp {
         self.reset();
         let ast = parse(src)?;
         let chunk = compile_program(&ast, &mut self.globals)?;
-        self.frames.push(Frame::Code {
-            chunk,
-            pc: 0,
-            lbase: 0,
-            sbase: 0,
-        });
+        self.frames.push(CodeFrame::owned(chunk, 0, 0));
         Ok(())
     }
 
@@ -254,7 +285,7 @@ impl Interp {
     fn deliver(&mut self, v: Value) {
         match self.frames.last() {
             None => self.result = Some(v),
-            Some(Frame::Code { .. }) => self.stack.push(v),
+            Some(Frame::Code(_)) => self.stack.push(v),
             Some(Frame::Job(_)) => self.input = Some(v),
         }
     }
@@ -310,26 +341,33 @@ impl Interp {
             if let Some(Frame::Job(job)) = self.frames.last_mut() {
                 *fuel -= 1;
                 let input = self.input.take();
-                match job.step(input)? {
-                    Step::Call(f, args) => {
-                        if let Some(v) = self.call_args(f, args, host)? {
-                            self.input = Some(v);
-                        }
-                    }
-                    Step::CallOwn(args) => {
-                        if let Some(v) = self.call_own(args, host)? {
-                            self.input = Some(v);
-                        }
-                    }
-                    Step::Done(v) => {
-                        self.frames.pop();
-                        self.deliver(v);
-                    }
-                }
+                let step = job.step(input)?;
+                self.after_step(step, host)?;
             } else {
                 self.run_code(fuel, host)?;
             }
         }
+    }
+
+    /// Does what the top job (just stepped) asked for.
+    fn after_step(&mut self, step: Step, host: &mut dyn Host) -> OResult<()> {
+        match step {
+            Step::Call(f, args) => {
+                if let Some(v) = self.call_args(f, args, host)? {
+                    self.input = Some(v);
+                }
+            }
+            Step::CallOwn(args) => {
+                if let Some(v) = self.call_own(args, host)? {
+                    self.input = Some(v);
+                }
+            }
+            Step::Done(v) => {
+                self.frames.pop();
+                self.deliver(v);
+            }
+        }
+        Ok(())
     }
 
     fn enter(&mut self, l: &Lambda, args: Vec<Value>) -> OResult<()> {
@@ -343,12 +381,7 @@ impl Interp {
             self.locals[lbase + c.capture_base + j] = cap.clone();
         }
         let sbase = self.stack.len();
-        self.push_frame(Frame::Code {
-            chunk: c.clone(),
-            pc: 0,
-            lbase,
-            sbase,
-        })
+        self.push_frame(CodeFrame::owned(c.clone(), lbase, sbase))
     }
 
     fn call_lambda(&mut self, f: &Value, l: &Lambda, args: Vec<Value>) -> OResult<Option<Value>> {
@@ -410,12 +443,7 @@ impl Interp {
             self.locals.push(None);
         }
         let sbase = self.stack.len();
-        self.push_frame(Frame::Code {
-            chunk: c,
-            pc: 0,
-            lbase,
-            sbase,
-        })?;
+        self.push_frame(CodeFrame::owned(c, lbase, sbase))?;
         Ok(None)
     }
 
@@ -454,12 +482,7 @@ impl Interp {
                         self.locals[lbase + c.capture_base + j] = cap.clone();
                     }
                     let sbase = self.stack.len();
-                    self.push_frame(Frame::Code {
-                        chunk: c.clone(),
-                        pc: 0,
-                        lbase,
-                        sbase,
-                    })?;
+                    self.push_frame(CodeFrame::owned(c.clone(), lbase, sbase))?;
                     return Ok(None);
                 }
             }
@@ -589,12 +612,7 @@ impl Interp {
                     let chunk = compile_program(&ast, &mut self.globals)?;
                     let lbase = self.locals.len();
                     let sbase = self.stack.len();
-                    self.push_frame(Frame::Code {
-                        chunk,
-                        pc: 0,
-                        lbase,
-                        sbase,
-                    })?;
+                    self.push_frame(CodeFrame::owned(chunk, lbase, sbase))?;
                     return Ok(None);
                 }
                 Value::Sym(s) => return Ok(Some(self.lookup_name(s)?)),
@@ -641,10 +659,7 @@ impl Interp {
 
     /// Moves `n` arguments from the stack into fresh locals; returns their base.
     #[inline]
-    fn enter_fast(&mut self, c: &Chunk, caps: &[Option<Value>], n: usize) -> OResult<usize> {
-        if self.frames.len() >= self.limits.max_frames {
-            return Err(limit("call depth"));
-        }
+    fn enter_fast(&mut self, c: &Chunk, caps: &[Option<Value>], n: usize) -> usize {
         let nb = self.locals.len();
         // The top of the stack is the first argument. Locals past the
         // parameters start empty.
@@ -658,38 +673,89 @@ impl Interp {
         for (j, cap) in caps.iter().enumerate() {
             self.locals[nb + c.capture_base + j] = cap.clone();
         }
-        Ok(nb)
+        nb
+    }
+
+    /// Enters lambda `l` with the top `n` stack values as its arguments. A
+    /// call in tail position (`tail`) first drops the current frame, whose
+    /// locals start at `lbase`, and hands its chunk reference on when the
+    /// callee runs the same chunk. The new frame borrows its chunk when the
+    /// code frame below runs the same one (recursion), so a recursive call
+    /// touches no reference count. Returns the new frame's chunk and local base.
+    #[inline]
+    fn enter_lambda(
+        &mut self,
+        l: &Lambda,
+        n: usize,
+        tail: bool,
+        lbase: usize,
+    ) -> OResult<(ChunkPtr, usize)> {
+        let ptr = ChunkPtr(NonNull::from(&*l.chunk));
+        let handed = if tail {
+            self.drop_frame_for_tail_call(n, lbase)
+                .filter(|c| Arc::as_ptr(c) == ptr.0.as_ptr())
+        } else {
+            None
+        };
+        let nb = self.enter_fast(&l.chunk, &l.captures, n);
+        let own = match self.frames.last() {
+            Some(Frame::Code(f)) if f.chunk == ptr => None,
+            _ => Some(handed.unwrap_or_else(|| l.chunk.clone())),
+        };
+        self.push_frame(Frame::Code(CodeFrame {
+            own,
+            chunk: ptr,
+            pc: 0,
+            lbase: nb,
+            sbase: self.stack.len(),
+        }))?;
+        Ok((ptr, nb))
     }
 
     /// Tail call: drops the current code frame (keeping the `n` arguments on
     /// top of the stack), so a call in tail position runs in constant space.
-    fn drop_frame_for_tail_call(&mut self, n: usize, lbase: usize) {
-        if let Some(Frame::Code { sbase, .. }) = self.frames.last() {
-            let (sb, top) = (*sbase, self.stack.len().saturating_sub(n));
+    /// Returns the dropped frame's chunk reference, if it held one.
+    fn drop_frame_for_tail_call(&mut self, n: usize, lbase: usize) -> Option<Arc<Chunk>> {
+        if let Some(Frame::Code(f)) = self.frames.last() {
+            let (sb, top) = (f.sbase, self.stack.len().saturating_sub(n));
             if sb < top {
                 self.stack.drain(sb..top);
             }
         }
         self.locals.truncate(lbase);
-        self.frames.pop();
+        match self.frames.pop() {
+            Some(Frame::Code(f)) => f.own,
+            _ => None,
+        }
     }
 
     fn pop(&mut self) -> Value {
         self.stack.pop().unwrap_or(Value::Nil)
     }
 
+    /// The value of local slot `s` of the frame whose locals start at
+    /// `lbase` (the global of the same name when the slot is unset).
+    #[inline]
+    fn local(&self, ck: &Chunk, lbase: usize, s: u16) -> OResult<Value> {
+        match &self.locals[lbase + s as usize] {
+            Some(Value::Int(i)) => Ok(Value::Int(*i)),
+            Some(v) => Ok(v.clone()),
+            None => self.global(ck.fallback[s as usize]),
+        }
+    }
+
+    /// Runs code frames until the top frame is a job, the program ends, a
+    /// host verb waits or the fuel runs out.
     fn run_code(&mut self, fuel: &mut u64, host: &mut dyn Host) -> OResult<()> {
         let mut fi = self.frames.len() - 1;
         let (mut chunk, mut pc, mut lbase) = match &self.frames[fi] {
-            Frame::Code {
-                chunk, pc, lbase, ..
-            } => (Arc::as_ptr(chunk), *pc, *lbase),
+            Frame::Code(f) => (f.chunk, f.pc, f.lbase),
             Frame::Job(_) => return Ok(()),
         };
         macro_rules! save {
             () => {
-                if let Frame::Code { pc: p, .. } = &mut self.frames[fi] {
-                    *p = pc;
+                if let Frame::Code(f) = &mut self.frames[fi] {
+                    f.pc = pc;
                 }
             };
         }
@@ -716,19 +782,17 @@ impl Interp {
             }
             *fuel -= 1;
             // SAFETY: `chunk` always points at the chunk of frame `fi`, the
-            // top code frame, whose `Arc<Chunk>` keeps it alive; it is
+            // top code frame, which that frame (or an owning frame below it
+            // with the same chunk, see `CodeFrame`) keeps alive; it is
             // re-pointed whenever that frame is pushed or popped, before any
             // further use.
-            let ck: &Chunk = unsafe { &*chunk };
+            let ck: &Chunk = unsafe { chunk.0.as_ref() };
             let op = ck.code[pc];
             pc += 1;
             match op {
                 Op::Const(i) => self.stack.push(ck.consts[i as usize].clone()),
                 Op::Local(s) => {
-                    let v = match &self.locals[lbase + s as usize] {
-                        Some(v) => v.clone(),
-                        None => self.global(ck.fallback[s as usize])?,
-                    };
+                    let v = self.local(ck, lbase, s)?;
                     self.stack.push(v);
                 }
                 Op::Global(g) => {
@@ -770,32 +834,72 @@ impl Interp {
                     let y = self.pop();
                     later!(self.dyad(v, x, y, host)?);
                 }
+                Op::DyadLocalConst(v, l, c) => {
+                    let y = &ck.consts[c as usize];
+                    if let (Some(Value::Int(a)), Value::Int(b)) =
+                        (&self.locals[lbase + l as usize], y)
+                        && let Some(r) = int_dyad(v, *a, *b)
+                    {
+                        self.stack.push(Value::Int(r));
+                        continue;
+                    }
+                    let y = y.clone();
+                    let x = self.local(ck, lbase, l)?;
+                    later!(self.dyad(v, x, y, host)?);
+                }
+                Op::DyadLocalLocal(v, l, r) => {
+                    if let (Some(Value::Int(a)), Some(Value::Int(b))) = (
+                        &self.locals[lbase + l as usize],
+                        &self.locals[lbase + r as usize],
+                    ) && let Some(z) = int_dyad(v, *a, *b)
+                    {
+                        self.stack.push(Value::Int(z));
+                        continue;
+                    }
+                    let y = self.local(ck, lbase, r)?;
+                    let x = self.local(ck, lbase, l)?;
+                    later!(self.dyad(v, x, y, host)?);
+                }
+                Op::JumpUnlessLocalConst(v, l, c, t) => {
+                    let y = &ck.consts[c as usize];
+                    if let (Some(Value::Int(a)), Value::Int(b)) =
+                        (&self.locals[lbase + l as usize], y)
+                        && let Some(r) = int_dyad(v, *a, *b)
+                    {
+                        if r == 0 {
+                            pc = t as usize;
+                        }
+                        continue;
+                    }
+                    let y = y.clone();
+                    let x = self.local(ck, lbase, l)?;
+                    // The compiler fuses only verbs whose dyad is computed
+                    // at once (`int_verb`), never a call that returns later.
+                    let Some(r) = self.dyad(v, x, y, host)? else {
+                        return Err(OError::new(
+                            ErrorKind::Type,
+                            format!("'{}' in a condition did not give a value.", v.as_char()),
+                        ));
+                    };
+                    if crate::value::take_too_deep() {
+                        return Err(limit("value too deep or too large"));
+                    }
+                    if !truthy(&r) {
+                        pc = t as usize;
+                    }
+                }
                 Op::Call(n) => {
                     let f = self.pop();
                     let n = n as usize;
-                    let fast = match &f {
-                        Value::Func(func) => match &**func {
-                            Func::Lambda(l) if self.can_enter(l, n) => {
-                                Some((l.chunk.clone(), l.captures.clone()))
-                            }
-                            _ => None,
-                        },
-                        _ => None,
-                    };
-                    if let Some((c, caps)) = fast {
-                        if is_tail(ck, pc) {
-                            self.drop_frame_for_tail_call(n, lbase);
-                        } else {
+                    if let Value::Func(func) = &f
+                        && let Func::Lambda(l) = &**func
+                        && self.can_enter(l, n)
+                    {
+                        let tail = is_tail(ck, pc);
+                        if !tail {
                             save!();
                         }
-                        lbase = self.enter_fast(&c, &caps, n)?;
-                        chunk = Arc::as_ptr(&c);
-                        self.push_frame(Frame::Code {
-                            chunk: c,
-                            pc: 0,
-                            lbase,
-                            sbase: self.stack.len(),
-                        })?;
+                        (chunk, lbase) = self.enter_lambda(l, n, tail, lbase)?;
                         fi = self.frames.len() - 1;
                         pc = 0;
                         continue;
@@ -808,33 +912,26 @@ impl Interp {
                 }
                 Op::CallGlobal(g, n) => {
                     let n = n as usize;
-                    let fast = match &self.globals.vals[g as usize] {
-                        Some(Value::Func(func)) => match &**func {
-                            Func::Lambda(l) if self.can_enter(l, n) => {
-                                Some((l.chunk.clone(), l.captures.clone()))
-                            }
-                            _ => None,
-                        },
-                        _ => None,
-                    };
-                    if let Some((c, caps)) = fast {
-                        if is_tail(ck, pc) {
-                            self.drop_frame_for_tail_call(n, lbase);
-                        } else {
+                    // The function is moved out of its global while the
+                    // call is set up (no reference count is touched) and
+                    // put back before anything can read globals.
+                    let f = self.globals.vals[g as usize].take();
+                    if let Some(Value::Func(func)) = &f
+                        && let Func::Lambda(l) = &**func
+                        && self.can_enter(l, n)
+                    {
+                        let tail = is_tail(ck, pc);
+                        if !tail {
                             save!();
                         }
-                        lbase = self.enter_fast(&c, &caps, n)?;
-                        chunk = Arc::as_ptr(&c);
-                        self.push_frame(Frame::Code {
-                            chunk: c,
-                            pc: 0,
-                            lbase,
-                            sbase: self.stack.len(),
-                        })?;
+                        let entered = self.enter_lambda(l, n, tail, lbase);
+                        self.globals.vals[g as usize] = f;
+                        (chunk, lbase) = entered?;
                         fi = self.frames.len() - 1;
                         pc = 0;
                         continue;
                     }
+                    self.globals.vals[g as usize] = f;
                     let f = self.global(g)?;
                     let mut args = Vec::with_capacity(n);
                     for _ in 0..n {
@@ -913,22 +1010,53 @@ impl Interp {
                 }
                 Op::Return => {
                     let v = self.pop();
-                    if let Some(Frame::Code { sbase, .. }) = self.frames.last() {
-                        let sb = *sbase;
+                    if let Frame::Code(f) = &self.frames[fi] {
+                        let sb = f.sbase;
                         self.stack.truncate(sb);
                     }
                     self.locals.truncate(lbase);
+                    if fi > 0
+                        && let Frame::Job(job) = &mut self.frames[fi - 1]
+                    {
+                        if *fuel == 0 {
+                            self.frames.pop();
+                            self.input = Some(v);
+                            return Ok(());
+                        }
+                        // The job below takes the result at once; when it
+                        // calls its own lambda again (this chunk), this
+                        // frame is reused: the arguments go straight into
+                        // its locals and it restarts.
+                        *fuel -= 1;
+                        let step = job.step(Some(v))?;
+                        if let Step::CallOwn(args) = &step
+                            && let Value::Func(func) = job.func()
+                            && let Func::Lambda(l) = &**func
+                            && Arc::as_ptr(&l.chunk) == chunk.0.as_ptr()
+                            && fits(l.chunk.nparams, args)
+                        {
+                            let c = &l.chunk;
+                            if let Step::CallOwn(args) = step {
+                                push_args(&mut self.locals, args);
+                            }
+                            for _ in c.nparams..c.nlocals {
+                                self.locals.push(None);
+                            }
+                            for (j, cap) in l.captures.iter().enumerate() {
+                                self.locals[lbase + c.capture_base + j] = cap.clone();
+                            }
+                            pc = 0;
+                            continue;
+                        }
+                        self.frames.pop();
+                        return self.after_step(step, host);
+                    }
                     self.frames.pop();
                     match self.frames.last() {
-                        Some(Frame::Code {
-                            chunk: c,
-                            pc: p,
-                            lbase: lb,
-                            ..
-                        }) => {
-                            chunk = Arc::as_ptr(c);
-                            pc = *p;
-                            lbase = *lb;
+                        Some(Frame::Code(f)) => {
+                            chunk = f.chunk;
+                            pc = f.pc;
+                            lbase = f.lbase;
                             fi = self.frames.len() - 1;
                             self.stack.push(v);
                         }
@@ -957,6 +1085,29 @@ fn int_dyad(v: Verb, a: i64, b: i64) -> Option<i64> {
         Verb::Or => a.max(b),
         _ => return None,
     })
+}
+
+/// True when `args` can be moved into the parameters of a lambda taking
+/// `np` (all of them, none nil: otherwise the call makes a projection).
+fn fits(np: usize, args: &Args) -> bool {
+    np == args.len()
+        && match args {
+            Args::One(a) => !is_nil(a),
+            Args::Two(a, b) => !is_nil(a) && !is_nil(b),
+            Args::Many(v) => np > 0 && !v.iter().any(is_nil),
+        }
+}
+
+/// Moves `args` into fresh local slots.
+fn push_args(locals: &mut Vec<Option<Value>>, args: Args) {
+    match args {
+        Args::One(a) => locals.push(Some(a)),
+        Args::Two(a, b) => {
+            locals.push(Some(a));
+            locals.push(Some(b));
+        }
+        Args::Many(v) => locals.extend(v.into_iter().map(Some)),
+    }
 }
 
 /// True when the instruction at `pc` returns at once (directly or by a jump

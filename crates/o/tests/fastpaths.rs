@@ -1,0 +1,78 @@
+//! The machine's fast paths (fused local/constant dyads and conditional
+//! jumps, borrowed chunks in recursion, frames reused by adverb jobs) give
+//! the same results as the general paths, also when run in fuel slices.
+
+use enso_o::{Interp, NoHost, Outcome};
+
+/// Evaluates `src` in slices of `fuel`, returning the printed result or error.
+fn sliced(src: &str, fuel: u64) -> String {
+    let mut o = Interp::new();
+    if let Err(e) = o.load(src) {
+        return format!("error: {e}");
+    }
+    loop {
+        match o.run(fuel, &mut NoHost) {
+            Outcome::Done(v) => return v.to_string(),
+            Outcome::Error(e) => return format!("error: {e}"),
+            Outcome::Suspended => {}
+            Outcome::Waiting => return "waiting".to_string(),
+        }
+    }
+}
+
+/// Checks `src` gives `want` whole and in slices of 1 and 7.
+fn check(src: &str, want: &str) {
+    for fuel in [u64::MAX, 1, 7] {
+        assert_eq!(sliced(src, fuel), want, "{src} with fuel {fuel}");
+    }
+}
+
+#[test]
+fn fused_dyads_on_ints_and_other_types() {
+    check("{x-1}5", "4");
+    check("{x-1.5}5", "3.5");
+    check("{x+y}[2;3]", "5");
+    check("{x+y}[2.5;3]", "5.5");
+    check("{x,y}[1;2]", "1 2");
+    check("{x-1}1 2 3", "0 1 2");
+    check("{x*0N}5", "0N");
+}
+
+#[test]
+fn fused_conditions_on_ints_and_other_types() {
+    check("f:{$[x<2.5;x;f[x-1]]}; f 5", "2");
+    check("{$[x<\"b\";1;2]}\"a\"", "1");
+    check("{$[x=1;`one;x=2;`two;`many]}'1 2 3", "`one`two`many");
+    check("{$[x<2;1;2]}1 2 3", "1");
+    check("{$[x<2;1;2]}[!0]", "2");
+    check("{$[x~1;`y;`n]}1", "`y");
+}
+
+#[test]
+fn unset_locals_fall_back_to_globals_in_fused_ops() {
+    check("a:5;{c:a<7;a:1;c}[]", "1");
+    check("a:5;b:2;{c:a+b;a:1;b:1;c}[]", "7");
+}
+
+#[test]
+fn recursion_survives_redefinition_of_its_function() {
+    check("f:{$[x=0;f::0;1+f x-1]}; r:f 3; (r;f)", "3 0");
+    check("f:{$[x=0;f::0;f x-1]}; r:f 3; (r;f)", "0 0");
+    check("f:{$[x=0;0*#f::{x};f x-1]}; r:f 3; (r;f 7)", "0 7");
+    check("f:{$[x=0;0;1+f x-1]}; g:f; f:{x}; g 3", "3");
+}
+
+#[test]
+fn adverb_jobs_reuse_their_lambda_frame() {
+    check("{x+y}/1 2 3", "6");
+    check("{x+y}/(1 2;3 4)", "4 6");
+    check("{x,y}/1 2 3", "1 2 3");
+    check("{[a;b] a-b}/10 1 2", "7");
+    check("{x+y}\\1 2 3", "1 3 6");
+    check("{x*2}'1 2 3", "2 4 6");
+    check("{x+y}'[1 2;3 4]", "4 6");
+    check("{[n] {x+n}'1 2 3}[10]", "11 12 13");
+    check("{[n] {x+y+n}/1 2 3}[10]", "26");
+    check("{a:x*2;a+1}'1 2 3", "3 5 7");
+    check("{x+y}/1+!1000", "500500");
+}
