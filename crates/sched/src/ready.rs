@@ -2,17 +2,34 @@
 //!
 //! 256 priority levels (`0` lowest, `255` highest: a higher number is more
 //! urgent), FIFO within a level. Each level is an intrusive doubly linked
-//! list threaded through one preallocated slot array, and a 256-bit bitmap
-//! (four words plus a 4-bit summary) says which levels are non-empty, so
-//! `push`, `pop` (highest first), `remove` and `change_priority` are O(1)
-//! with two `leading_zeros` and no loop over levels. The highest non-empty
-//! level is cached: `pop` consults the bitmap only when it empties the top
-//! level.
+//! list threaded through preallocated arrays, and a 256-bit bitmap (four
+//! words plus a 4-bit summary) says which levels are non-empty, so `push`,
+//! `pop` (highest first), `remove` and `change_priority` are O(1) with two
+//! `leading_zeros` and no loop over levels. The highest non-empty level is
+//! cached: `pop` consults the bitmap only when it empties the top level.
+//!
+//! # Layout (what `pop` touches)
+//!
+//! The links are split by who reads them. `pop` walks a level's list from
+//! its head, so consecutive pops form a chain of dependent loads through
+//! the `next` links: those live alone in a dense `u32` array (4 bytes per
+//! entry: 256 KiB for 64 Ki entries, inside L2, where a slot of links,
+//! value and generation together would be 32 bytes and spill out of it).
+//! A pop reads the level's head, that entry's `next` (the same word then
+//! takes the free list's link) and its value, and writes nothing else:
+//! the `prev` links, the levels and the generations, which only `push`,
+//! `remove` and `change_priority` use, live in arrays of their own. The
+//! `prev` link of a level's head is not kept up to date (a pop would have
+//! to write the next entry's line); the head is recognised by the level's
+//! `head` instead.
 //!
 //! The capacity is fixed at construction; nothing allocates afterwards.
 //! `push` returns a [`ReadyHandle`] (slot and generation) with which an
 //! entry can be removed or moved to another level; once the entry leaves
-//! the queue the handle is stale and every use of it is an error.
+//! the queue the handle is stale and every use of it is an error. The
+//! generation of a slot advances when the slot is taken by `push`, so an
+//! old handle never names the slot's next occupant. (Generations are 32
+//! bits: a handle held across 2^32 reuses of one slot could alias.)
 
 use crate::error::{CapacityError, Full, NIL, StaleHandle, check_capacity};
 
@@ -26,10 +43,9 @@ pub struct ReadyHandle {
     generation: u32,
 }
 
-struct Slot<T> {
-    value: Option<T>,
-    prev: u32,
-    next: u32,
+/// What `remove` and `change_priority` need of an entry, and `pop` does not.
+#[derive(Clone, Copy)]
+struct Tag {
     generation: u32,
     level: u8,
 }
@@ -48,7 +64,14 @@ struct Slot<T> {
 /// assert_eq!(q.pop(), None);
 /// ```
 pub struct ReadyQueue<T> {
-    slots: Box<[Slot<T>]>,
+    /// Successor in the entry's level (or, for a free entry, the next
+    /// free one). The chain `pop` walks: kept dense, nothing else in it.
+    next: Box<[u32]>,
+    /// The queued values (`None` when the entry is free).
+    values: Box<[Option<T>]>,
+    /// Predecessor in the entry's level; stale for a level's head.
+    prev: Box<[u32]>,
+    tags: Box<[Tag]>,
     /// `[head, tail]` of each level, side by side: one cache line access.
     ends: Box<[[u32; 2]; LEVELS]>,
     words: [u64; 4],
@@ -64,17 +87,18 @@ impl<T> ReadyQueue<T> {
     /// A queue that holds at most `capacity` entries (`1..=MAX_CAPACITY`).
     pub fn with_capacity(capacity: usize) -> Result<Self, CapacityError> {
         let n = check_capacity(capacity)?;
-        let slots = (0..n)
-            .map(|i| Slot {
-                value: None,
-                prev: NIL,
-                next: if i + 1 < n { i + 1 } else { NIL },
-                generation: 0,
-                level: 0,
-            })
+        let next = (0..n)
+            .map(|i| if i + 1 < n { i + 1 } else { NIL })
             .collect();
+        let tag = Tag {
+            generation: 0,
+            level: 0,
+        };
         Ok(Self {
-            slots,
+            next,
+            values: (0..n).map(|_| None).collect(),
+            prev: vec![NIL; n as usize].into_boxed_slice(),
+            tags: vec![tag; n as usize].into_boxed_slice(),
             ends: Box::new([[NIL; 2]; LEVELS]),
             words: [0; 4],
             summary: 0,
@@ -85,32 +109,37 @@ impl<T> ReadyQueue<T> {
     }
 
     /// Number of queued entries.
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// True when nothing is queued.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The fixed capacity.
     pub fn capacity(&self) -> usize {
-        self.slots.len()
+        self.next.len()
     }
 
     /// Queues `value` at the tail of level `priority`.
     ///
     /// Fails with the value handed back when the queue is full.
+    #[inline]
     pub fn push(&mut self, priority: u8, value: T) -> Result<ReadyHandle, Full<T>> {
         let index = self.free;
-        if index == NIL {
+        let Some(free_next) = self.next.get(index as usize).copied() else {
             return Err(Full(value));
-        }
-        let slot = &mut self.slots[index as usize];
-        self.free = slot.next;
-        slot.value = Some(value);
-        let generation = slot.generation;
+        };
+        self.free = free_next;
+        let i = index as usize;
+        self.values[i] = Some(value);
+        let tag = &mut self.tags[i];
+        tag.generation = tag.generation.wrapping_add(1);
+        let generation = tag.generation;
         self.link_tail(index, priority);
         self.len += 1;
         Ok(ReadyHandle { index, generation })
@@ -129,7 +158,7 @@ impl<T> ReadyQueue<T> {
             return 0;
         }
         let word = 31 - self.summary.leading_zeros();
-        let bit = 63 - self.words[word as usize].leading_zeros();
+        let bit = 63 - self.words[word as usize & 3].leading_zeros();
         word * 64 + bit + 1
     }
 
@@ -137,33 +166,33 @@ impl<T> ReadyQueue<T> {
     pub fn peek(&self) -> Option<(u8, &T)> {
         let level = self.highest_priority()?;
         let index = self.ends[level as usize][0];
-        self.slots[index as usize]
-            .value
+        self.values
+            .get(index as usize)?
             .as_ref()
             .map(|v| (level, v))
     }
 
     /// Removes and returns the oldest entry of the highest non-empty level.
+    ///
+    /// O(1): the cached top level's head, its `next` link and its value;
+    /// the bitmap only when the level empties.
     #[inline]
     pub fn pop(&mut self) -> Option<(u8, T)> {
         let level = self.highest_priority()?;
         let l = level as usize;
         let index = self.ends[l][0];
-        let slot = &mut self.slots[index as usize];
-        let next = slot.next;
-        let value = slot.value.take();
-        slot.generation = slot.generation.wrapping_add(1);
-        slot.next = self.free;
+        let i = index as usize;
+        // A non-empty level's head is a queued entry: in bounds.
+        let next = *self.next.get(i)?;
+        self.next[i] = self.free;
         self.free = index;
         self.len -= 1;
         self.ends[l][0] = next;
         if next == NIL {
             self.ends[l][1] = NIL;
             self.clear_level(l);
-        } else {
-            self.slots[next as usize].prev = NIL;
         }
-        value.map(|v| (level, v))
+        self.values[i].take().map(|v| (level, v))
     }
 
     /// Removes the entry `handle` names, wherever it is in its level.
@@ -193,8 +222,9 @@ impl<T> ReadyQueue<T> {
     }
 
     fn live_level(&self, handle: ReadyHandle) -> Result<u8, StaleHandle> {
-        match self.slots.get(handle.index as usize) {
-            Some(s) if s.generation == handle.generation && s.value.is_some() => Ok(s.level),
+        let i = handle.index as usize;
+        match (self.tags.get(i), self.values.get(i)) {
+            (Some(t), Some(Some(_))) if t.generation == handle.generation => Ok(t.level),
             _ => Err(StaleHandle),
         }
     }
@@ -202,20 +232,18 @@ impl<T> ReadyQueue<T> {
     #[inline]
     fn link_tail(&mut self, index: u32, level: u8) {
         let l = level as usize;
+        let i = index as usize;
         let tail = self.ends[l][1];
-        {
-            let slot = &mut self.slots[index as usize];
-            slot.level = level;
-            slot.prev = tail;
-            slot.next = NIL;
-        }
+        self.tags[i].level = level;
+        self.prev[i] = tail;
+        self.next[i] = NIL;
         if tail == NIL {
             self.ends[l][0] = index;
             self.words[l / 64] |= 1 << (l % 64);
             self.summary |= 1 << (l / 64);
             self.top = self.top.max(l as u32 + 1);
         } else {
-            self.slots[tail as usize].next = index;
+            self.next[tail as usize] = index;
         }
         self.ends[l][1] = index;
     }
@@ -223,29 +251,31 @@ impl<T> ReadyQueue<T> {
     /// Level `l` became empty: clear its bits and, if it was the top, find the new top.
     #[inline]
     fn clear_level(&mut self, l: usize) {
-        self.words[l / 64] &= !(1 << (l % 64));
-        if self.words[l / 64] == 0 {
-            self.summary &= !(1 << (l / 64));
+        let word = (l / 64) & 3;
+        self.words[word] &= !(1 << (l % 64));
+        if self.words[word] == 0 {
+            self.summary &= !(1 << word);
         }
         if self.top == l as u32 + 1 {
             self.top = self.search_top();
         }
     }
 
+    /// Takes a queued entry out of its level's list (the head by the
+    /// level's `head`, since a head's `prev` is not kept).
     fn unlink(&mut self, index: u32) {
-        let (prev, next, l) = {
-            let s = &self.slots[index as usize];
-            (s.prev, s.next, s.level as usize)
-        };
-        if prev == NIL {
+        let i = index as usize;
+        let (prev, next, l) = (self.prev[i], self.next[i], self.tags[i].level as usize);
+        let is_head = self.ends[l][0] == index;
+        if is_head {
             self.ends[l][0] = next;
         } else {
-            self.slots[prev as usize].next = next;
+            self.next[prev as usize] = next;
         }
         if next == NIL {
-            self.ends[l][1] = prev;
-        } else {
-            self.slots[next as usize].prev = prev;
+            self.ends[l][1] = if is_head { NIL } else { prev };
+        } else if !is_head {
+            self.prev[next as usize] = prev;
         }
         if self.ends[l][0] == NIL {
             self.clear_level(l);
@@ -253,11 +283,9 @@ impl<T> ReadyQueue<T> {
     }
 
     fn release(&mut self, index: u32) -> Option<T> {
-        let slot = &mut self.slots[index as usize];
-        let value = slot.value.take();
-        slot.generation = slot.generation.wrapping_add(1);
-        slot.prev = NIL;
-        slot.next = self.free;
+        let i = index as usize;
+        let value = self.values[i].take();
+        self.next[i] = self.free;
         self.free = index;
         self.len -= 1;
         value
@@ -268,7 +296,7 @@ impl<T> core::fmt::Debug for ReadyQueue<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ReadyQueue")
             .field("len", &self.len)
-            .field("capacity", &self.slots.len())
+            .field("capacity", &self.next.len())
             .field("highest_priority", &self.highest_priority())
             .finish()
     }
@@ -334,5 +362,23 @@ mod tests {
         assert_eq!(q.pop(), Some((5, 'd')));
         assert!(q.is_empty());
         assert_eq!(q.highest_priority(), None);
+    }
+
+    #[test]
+    fn a_head_left_by_pop_unlinks_by_the_level_head_not_its_stale_prev() {
+        let mut q = ReadyQueue::with_capacity(4).unwrap();
+        q.push(7, 'a').unwrap();
+        let b = q.push(7, 'b').unwrap();
+        let c = q.push(7, 'c').unwrap();
+        // `b` becomes the head; its `prev` still names `a`'s freed slot.
+        assert_eq!(q.pop(), Some((7, 'a')));
+        let d = q.push(7, 'd').unwrap(); // reuses `a`'s slot
+        assert_eq!(q.remove(b), Ok((7, 'b')));
+        q.change_priority(c, 7).unwrap(); // head and tail moves to the tail
+        assert_eq!(q.remove(d), Ok((7, 'd')));
+        assert_eq!(q.remove(c), Ok((7, 'c')));
+        assert!(q.is_empty());
+        assert_eq!(q.highest_priority(), None);
+        assert_eq!(q.pop(), None);
     }
 }
