@@ -58,7 +58,10 @@
 //! run consumes it. Each value sits next to its stamp, so a chunk is not a
 //! `&[T]`: it is an indexed run of positions that crosses the end of the
 //! buffer transparently. Wrap-around never splits or shortens a run; a run
-//! is only cut short where a message is not yet published.
+//! is only cut short where a message is not yet published. One private
+//! module implements claimed and ready runs for every driver; each
+//! driver's chunk types only add which cursor a commit or a release moves
+//! (and, for MPSC, the holes of unwritten positions).
 //!
 //! # Disconnection
 //!
@@ -131,6 +134,7 @@ pub mod spsc;
 pub mod stream;
 pub mod work;
 
+mod chunk;
 mod slots;
 mod sync;
 mod wait;

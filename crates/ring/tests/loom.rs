@@ -250,6 +250,41 @@ fn broadcast_block_two_subscribers() {
 }
 
 #[test]
+fn broadcast_chunks_across_the_wrap() {
+    use enso_ring::{RecvError, broadcast};
+    model(|| {
+        let (mut publisher, mut sub) = broadcast::with_config(config(2), || 0u32).unwrap();
+        let writer = thread::spawn(move || {
+            let mut next = 1;
+            while next <= 4 {
+                if let Ok(mut chunk) = publisher.write_chunk(2) {
+                    for i in 0..2 {
+                        *chunk.get_mut(i).unwrap() = next + i as u32;
+                    }
+                    next += chunk.commit() as u32;
+                } else {
+                    thread::yield_now();
+                }
+            }
+        });
+        let mut expected = 1;
+        while expected <= 4 {
+            match sub.read_chunk(2) {
+                Ok(run) => {
+                    for v in run.iter() {
+                        assert_eq!(*v, expected);
+                        expected += 1;
+                    }
+                }
+                Err(RecvError::Empty) => thread::yield_now(),
+                Err(e) => panic!("{e:?} before everything was read"),
+            }
+        }
+        writer.join().unwrap();
+    });
+}
+
+#[test]
 fn broadcast_join_while_publishing_never_sees_overwritten_slots() {
     use enso_ring::broadcast;
     model(|| {

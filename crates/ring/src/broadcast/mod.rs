@@ -64,9 +64,10 @@ use crate::sync::{Arc, AtomicUsize, Doorbell, Ordering, fence};
 use crate::wait::Waiter;
 use crossbeam_utils::CachePadded;
 use std::fmt;
-use std::ops::{Deref, Index};
+use std::ops::Deref;
 
 mod chunk;
+use crate::chunk::Ready;
 pub use chunk::{Message, PubChunk, SubChunk};
 
 const PUBLISHER_GONE: usize = 1;
@@ -445,9 +446,14 @@ impl<T> Subscriber<T> {
         if len == 0 {
             return Err(self.empty_or_closed());
         }
+        // SAFETY: `self.shared` (borrowed by the chunk) keeps the range
+        // alive; the `len` slots from `cursor` are published (Acquire above)
+        // and the publisher leaves them alone until `release` moves this
+        // subscriber's cursor past them.
+        let run = unsafe { Ready::new(self.shared.slots.view(), self.cursor, len) };
         Ok(SubChunk {
             subscriber: self,
-            len,
+            run,
         })
     }
 

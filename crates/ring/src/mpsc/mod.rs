@@ -66,9 +66,9 @@ use crate::sync::{Arc, AtomicUsize, Doorbell, Ordering, spin_loop};
 use crate::wait::Waiter;
 use crossbeam_utils::CachePadded;
 use std::fmt;
-use std::ops::Index;
 
 mod chunk;
+use crate::chunk::{Claimed, Ready};
 pub use chunk::{ReadChunk, WriteChunk};
 
 const CONSUMER_GONE: usize = 1;
@@ -314,11 +314,14 @@ impl<T> Producer<T> {
                 Claim::Full => return Err(ChunkError::Full),
             }
         };
+        // SAFETY: `self.shared` (borrowed by the chunk) keeps the range
+        // alive; positions `start..start + n` are ours by the CAS and free
+        // (room checked against `Shared::head`, Acquire).
+        let run = unsafe { Claimed::new(self.shared.slots.view(), start, n) };
         Ok(WriteChunk {
             producer: self,
-            start,
-            len: n,
-            written: 0,
+            run,
+            stamped: false,
         })
     }
 }
@@ -457,9 +460,14 @@ impl<T> Consumer<T> {
         if len == 0 {
             return Err(self.empty_or_closed());
         }
+        // SAFETY: `self.shared` (borrowed by the chunk) keeps the range
+        // alive; the `len` slots from `head` are stamped full (Acquire in
+        // `full_run`) and no producer reuses them before `Shared::head`
+        // passes them.
+        let run = unsafe { Ready::new(self.shared.slots.view(), self.head, len) };
         Ok(ReadChunk {
             consumer: self,
-            len,
+            run,
         })
     }
 }

@@ -73,9 +73,9 @@ use crossbeam_utils::CachePadded;
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::Index;
 
 mod chunk;
+use crate::chunk::{Claimed, Ready};
 pub use chunk::{ReadChunk, WriteChunk};
 
 const PRODUCER_GONE: usize = 1;
@@ -286,10 +286,13 @@ impl<T> Producer<T> {
         if self.free_slots(n) < n {
             return Err(ChunkError::Full);
         }
+        // SAFETY: `self.shared` (borrowed by the chunk) keeps the range
+        // alive; the `n` slots from `tail` are free and only this producer
+        // writes them.
+        let run = unsafe { Claimed::new(self.slots, self.tail, n) };
         Ok(WriteChunk {
             producer: self,
-            len: n,
-            written: 0,
+            run,
         })
     }
 
@@ -439,9 +442,13 @@ impl<T> Consumer<T> {
         if len == 0 {
             return Err(self.empty_or_closed());
         }
+        // SAFETY: `self.shared` (borrowed by the chunk) keeps the range
+        // alive; the `len` slots from `head` are stamped full (Acquire in
+        // `ready`) and the producer leaves them alone until `advance`.
+        let run = unsafe { Ready::new(self.slots, self.head, len) };
         Ok(ReadChunk {
             consumer: self,
-            len,
+            run,
         })
     }
 

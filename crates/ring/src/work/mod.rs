@@ -50,9 +50,9 @@ use crossbeam_utils::CachePadded;
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::Index;
 
 mod chunk;
+use crate::chunk::{Claimed, Ready};
 pub use chunk::{ReadChunk, WriteChunk};
 
 const PRODUCER_GONE: usize = 1;
@@ -229,10 +229,13 @@ impl<T> Producer<T> {
         if !(0..n).all(|i| self.is_free(i)) {
             return Err(ChunkError::Full);
         }
+        // SAFETY: `self.shared` (borrowed by the chunk) keeps the range
+        // alive; the `n` slots from `tail` are stamped free (Acquire in
+        // `is_free`) and only this producer writes.
+        let run = unsafe { Claimed::new(self.shared.slots.view(), self.tail, n) };
         Ok(WriteChunk {
             producer: self,
-            len: n,
-            written: 0,
+            run,
         })
     }
 }
@@ -388,11 +391,16 @@ impl<T> Consumer<T> {
             return Err(PopError::Empty);
         }
         match self.claim(max) {
-            Claim::Run(start, len) => Ok(ReadChunk {
-                consumer: self,
-                start,
-                len,
-            }),
+            Claim::Run(start, len) => {
+                // SAFETY: `self.shared` (borrowed by the chunk) keeps the
+                // range alive; `start..start + len` are full (Acquire in
+                // `claim`) and ours by the CAS until freed.
+                let run = unsafe { Ready::new(self.shared.slots.view(), start, len) };
+                Ok(ReadChunk {
+                    consumer: self,
+                    run,
+                })
+            }
             Claim::Empty => Err(self.empty_or_closed()),
         }
     }
