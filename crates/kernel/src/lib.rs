@@ -50,6 +50,7 @@ pub mod echo;
 mod error;
 mod future;
 mod handle;
+mod horizon;
 mod ids;
 mod io;
 mod join;
