@@ -77,6 +77,28 @@ pub(crate) trait Job: Send {
     fn func(&self) -> &Value {
         &Value::Nil
     }
+    /// Takes the result of the call of the job's own lambda that just
+    /// returned. When the next step is another call of it, the job may write
+    /// that call's arguments straight into `params` (the lambda's parameter
+    /// slots, all of them, none nil) and answer [`Resume::Again`]; the
+    /// machine then reruns the lambda in the same frame.
+    fn resume_own(&mut self, input: Value, params: &mut [Option<Value>]) -> OResult<Resume> {
+        let _ = params;
+        Ok(Resume::Step(self.step(Some(input))?))
+    }
+}
+
+/// What a job does after a call of its own lambda returned.
+pub(crate) enum Resume {
+    /// The next call's arguments are in the parameter slots.
+    Again,
+    /// Anything else.
+    Step(Step),
+}
+
+/// True unless `v` is nil (a nil argument makes a projection, not a call).
+fn arg(v: &Value) -> bool {
+    !matches!(v, Value::Nil)
 }
 
 /// The result of applying a derived verb.
@@ -172,6 +194,20 @@ impl Job for MapJob {
     fn func(&self) -> &Value {
         &self.f
     }
+    fn resume_own(&mut self, input: Value, params: &mut [Option<Value>]) -> OResult<Resume> {
+        if self.i < self.n
+            && let (Source::Items(x), [p]) = (&self.src, &mut *params)
+        {
+            let item = x.item(self.i);
+            if arg(&item) {
+                self.out.push(input);
+                self.i += 1;
+                *p = Some(item);
+                return Ok(Resume::Again);
+            }
+        }
+        Ok(Resume::Step(self.step(Some(input))?))
+    }
     fn step(&mut self, input: Option<Value>) -> OResult<Step> {
         if let Some(v) = input {
             self.out.push(v);
@@ -228,6 +264,24 @@ struct FoldJob {
 impl Job for FoldJob {
     fn func(&self) -> &Value {
         &self.f
+    }
+    fn resume_own(&mut self, input: Value, params: &mut [Option<Value>]) -> OResult<Resume> {
+        if self.i < self.n
+            && arg(&input)
+            && let (Source::Items(x), [p0, p1]) = (&self.src, &mut *params)
+        {
+            let item = x.item(self.i);
+            if arg(&item) {
+                if let Some(s) = &mut self.scan {
+                    s.push(input.clone());
+                }
+                self.i += 1;
+                *p0 = Some(input);
+                *p1 = Some(item);
+                return Ok(Resume::Again);
+            }
+        }
+        Ok(Resume::Step(self.step(Some(input))?))
     }
     fn step(&mut self, input: Option<Value>) -> OResult<Step> {
         if let Some(v) = input {

@@ -16,7 +16,7 @@
 //! the length of any one list built by a verb are bounded; exceeding a bound
 //! is a `limit` error, so a runaway script cannot exhaust memory.
 
-use crate::adverbs::{self, Action, Args, Job, Step};
+use crate::adverbs::{self, Action, Args, Job, Resume, Step};
 use crate::compile::{Chunk, Globals, Op, compile_program};
 use crate::error::{ErrorKind, OError, OResult, expected, limit, valence};
 use crate::host::{Host, HostResult, NoHost};
@@ -90,6 +90,9 @@ struct CodeFrame {
     pc: usize,
     lbase: usize,
     sbase: usize,
+    /// The frame runs the own lambda of the job just below it
+    /// ([`Job::resume_own`] can rerun it in place).
+    job_own: bool,
 }
 
 impl CodeFrame {
@@ -101,6 +104,7 @@ impl CodeFrame {
             pc: 0,
             lbase,
             sbase,
+            job_own: false,
         })
     }
 }
@@ -410,7 +414,7 @@ impl Interp {
         let f = job.func();
         let chunk = match f {
             Value::Func(func) => match &**func {
-                Func::Lambda(l) if l.captures.is_empty() => Some(l.chunk.clone()),
+                Func::Lambda(l) => Some(l.chunk.clone()),
                 _ => None,
             },
             _ => None,
@@ -420,30 +424,29 @@ impl Interp {
             return self.call_args(f, args, host);
         };
         let n = args.len();
-        let ok = c.nparams == n
-            && match &args {
-                Args::One(a) => !is_nil(a),
-                Args::Two(a, b) => !is_nil(a) && !is_nil(b),
-                Args::Many(v) => n > 0 && !v.iter().any(is_nil),
-            };
-        if !ok {
+        if !fits(c.nparams, &args) {
             let f = f.clone();
             return self.call_args(f, args, host);
         }
         let lbase = self.locals.len();
-        match args {
-            Args::One(a) => self.locals.push(Some(a)),
-            Args::Two(a, b) => {
-                self.locals.push(Some(a));
-                self.locals.push(Some(b));
-            }
-            Args::Many(v) => self.locals.extend(v.into_iter().map(Some)),
-        }
+        push_args(&mut self.locals, args);
         for _ in n..c.nlocals {
             self.locals.push(None);
         }
+        if let Some(Frame::Job(job)) = self.frames.last()
+            && let Value::Func(func) = job.func()
+            && let Func::Lambda(l) = &**func
+        {
+            for (j, cap) in l.captures.iter().enumerate() {
+                self.locals[lbase + c.capture_base + j] = cap.clone();
+            }
+        }
         let sbase = self.stack.len();
-        self.push_frame(CodeFrame::owned(c, lbase, sbase))?;
+        let mut frame = CodeFrame::owned(c, lbase, sbase);
+        if let Frame::Code(f) = &mut frame {
+            f.job_own = true;
+        }
+        self.push_frame(frame)?;
         Ok(None)
     }
 
@@ -455,26 +458,13 @@ impl Interp {
         {
             {
                 let n = args.len();
-                let ok = l.chunk.nparams == n
-                    && match &args {
-                        Args::One(a) => !is_nil(a),
-                        Args::Two(a, b) => !is_nil(a) && !is_nil(b),
-                        Args::Many(v) => n > 0 && !v.iter().any(is_nil),
-                    };
-                if ok {
+                if fits(l.chunk.nparams, &args) {
                     if self.frames.len() >= self.limits.max_frames {
                         return Err(limit("call depth"));
                     }
                     let c = &l.chunk;
                     let lbase = self.locals.len();
-                    match args {
-                        Args::One(a) => self.locals.push(Some(a)),
-                        Args::Two(a, b) => {
-                            self.locals.push(Some(a));
-                            self.locals.push(Some(b));
-                        }
-                        Args::Many(v) => self.locals.extend(v.into_iter().map(Some)),
-                    }
+                    push_args(&mut self.locals, args);
                     for _ in n..c.nlocals {
                         self.locals.push(None);
                     }
@@ -708,6 +698,7 @@ impl Interp {
             pc: 0,
             lbase: nb,
             sbase: self.stack.len(),
+            job_own: false,
         }))?;
         Ok((ptr, nb))
     }
@@ -1014,43 +1005,38 @@ impl Interp {
                         let sb = f.sbase;
                         self.stack.truncate(sb);
                     }
-                    self.locals.truncate(lbase);
-                    if fi > 0
+                    if let Frame::Code(f) = &self.frames[fi]
+                        && f.job_own
+                        && fi > 0
                         && let Frame::Job(job) = &mut self.frames[fi - 1]
                     {
                         if *fuel == 0 {
+                            self.locals.truncate(lbase);
                             self.frames.pop();
                             self.input = Some(v);
                             return Ok(());
                         }
                         // The job below takes the result at once; when it
-                        // calls its own lambda again (this chunk), this
-                        // frame is reused: the arguments go straight into
-                        // its locals and it restarts.
+                        // calls its lambda again, the arguments go straight
+                        // into this frame's parameters and it reruns.
                         *fuel -= 1;
-                        let step = job.step(Some(v))?;
-                        if let Step::CallOwn(args) = &step
-                            && let Value::Func(func) = job.func()
-                            && let Func::Lambda(l) = &**func
-                            && Arc::as_ptr(&l.chunk) == chunk.0.as_ptr()
-                            && fits(l.chunk.nparams, args)
-                        {
-                            let c = &l.chunk;
-                            if let Step::CallOwn(args) = step {
-                                push_args(&mut self.locals, args);
+                        let np = ck.nparams;
+                        match job.resume_own(v, &mut self.locals[lbase..lbase + np])? {
+                            Resume::Again => {
+                                for s in &mut self.locals[lbase + np..lbase + ck.capture_base] {
+                                    *s = None;
+                                }
+                                pc = 0;
+                                continue;
                             }
-                            for _ in c.nparams..c.nlocals {
-                                self.locals.push(None);
+                            Resume::Step(step) => {
+                                self.locals.truncate(lbase);
+                                self.frames.pop();
+                                return self.after_step(step, host);
                             }
-                            for (j, cap) in l.captures.iter().enumerate() {
-                                self.locals[lbase + c.capture_base + j] = cap.clone();
-                            }
-                            pc = 0;
-                            continue;
                         }
-                        self.frames.pop();
-                        return self.after_step(step, host);
                     }
+                    self.locals.truncate(lbase);
                     self.frames.pop();
                     match self.frames.last() {
                         Some(Frame::Code(f)) => {

@@ -75,4 +75,8 @@ fn adverb_jobs_reuse_their_lambda_frame() {
     check("{[n] {x+y+n}/1 2 3}[10]", "26");
     check("{a:x*2;a+1}'1 2 3", "3 5 7");
     check("{x+y}/1+!1000", "500500");
+    // A rerun frame starts with its other locals unset again.
+    check("a:5;{b:a;a:x;b}'1 2 3", "5 5 5");
+    check("{x+y}/(1 2;3;4 5)", "8 10");
+    check("{x+y}/0N 1 2", "0N");
 }
