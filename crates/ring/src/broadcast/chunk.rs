@@ -38,9 +38,10 @@ impl<T> PubChunk<'_, T> {
             return None;
         }
         let pos = self.publisher.tail.wrapping_add(i);
-        // SAFETY: claimed (room checked), unpublished, initialised, and
+        // SAFETY: the publisher's `shared` keeps the range alive; the slot
+        // is claimed (room checked), unpublished, initialised, and
         // `&mut self` keeps this the only reference.
-        Some(unsafe { self.publisher.shared.slots.slot(pos).get_mut() })
+        Some(unsafe { self.publisher.slots.slot(pos).get_mut() })
     }
 
     /// Publishes the claimed slots in order.
@@ -60,7 +61,7 @@ impl<T> PubChunk<'_, T> {
         // SAFETY: `self.publisher.shared` keeps the range alive; the claimed
         // slots were written in place (they always hold values) and only
         // this publisher stamps them.
-        unsafe { publish_run(self.publisher.shared.slots.view(), self.publisher.tail, n) };
+        unsafe { publish_run(self.publisher.slots, self.publisher.tail, n) };
         self.publisher.advance(n);
         n
     }
@@ -76,10 +77,10 @@ impl<T> Deref for Message<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        let slot = self.subscriber.shared.slots.slot(self.subscriber.cursor);
-        // SAFETY: stamped full (Acquire) and not released: the publisher
-        // cannot write it while this subscriber's cursor is at it.
-        unsafe { slot.get() }
+        // SAFETY: the subscriber's `shared` keeps the range alive; the slot
+        // is stamped full (Acquire) and not released: the publisher cannot
+        // write it while this subscriber's cursor is at it.
+        unsafe { self.subscriber.slots.slot(self.subscriber.cursor).get() }
     }
 }
 

@@ -27,12 +27,22 @@
 //!   `SeqCst` fence and recomputes it as `min(cursor) + capacity` over the
 //!   live entries (`Acquire` loads), or `tail + capacity` if there are none.
 //!   A dropped subscriber frees its entry, so it never holds the publisher.
+//! - `Shared::claimed` (raised by joiners with `fetch_max`, `SeqCst`; read
+//!   by the scan after its fence): entries at or above it were never
+//!   claimed, so the scan reads only `cursors[..claimed]` (two lines for two
+//!   subscribers, not the whole table). Joiners take the lowest `FREE`
+//!   entry, so it stays as small as the most subscribers ever attached.
 //! - Joining: claim a `FREE` entry by CAS (`SeqCst`) with a provisional
-//!   cursor, `SeqCst` fence, read `Shared::tail` again and start there.
-//!   Either the publisher's next scan sees the entry, or the joiner's read
-//!   of `tail` sees every position the publisher had published before the
-//!   scan that missed it: the limit from such a scan never lets the
-//!   publisher overwrite a position at or beyond where the joiner starts.
+//!   cursor, raise `claimed` past it, `SeqCst` fence, read `Shared::tail`
+//!   again and start there. Either the publisher's next scan (its fence
+//!   after the joiner's) sees both the entry and the raised `claimed`, or
+//!   the joiner's read of `tail` (its fence after the scan's) sees every
+//!   position the publisher had published before the scan that missed it:
+//!   the limit from such a scan never lets the publisher overwrite a
+//!   position at or beyond where the joiner starts.
+//! - Each end caches what it reads per message: the slots' base and mask,
+//!   a subscriber its own cursor entry, and whether the wait strategy is
+//!   `Park` (only then does publishing or releasing ring the doorbell).
 //! - `Shared::state` = `subscribers << 1 | PUBLISHER_GONE`. Publishing with
 //!   no subscriber attached fails with `Closed`; subscribers check
 //!   `PUBLISHER_GONE` (`Acquire`) only when they find nothing new.
@@ -59,12 +69,13 @@ pub mod lossy;
 
 use crate::config::{Backpressure, Config, Policy, WaitStrategy, check_capacity};
 use crate::error::{ChunkError, PublishError, RecvError, RingError, SubscribeError};
-use crate::slots::{SlotRange, full, published_prefix};
+use crate::slots::{SlotRange, SlotView, full, published_prefix};
 use crate::sync::{Arc, AtomicUsize, Doorbell, Ordering, fence};
 use crate::wait::Waiter;
 use crossbeam_utils::CachePadded;
 use std::fmt;
 use std::ops::Deref;
+use std::ptr::NonNull;
 
 mod chunk;
 use crate::chunk::Ready;
@@ -82,6 +93,9 @@ struct Shared<T> {
     tail: CachePadded<AtomicUsize>,
     /// One entry per possible subscriber.
     cursors: Box<[CachePadded<AtomicUsize>]>,
+    /// Entries `0..claimed` have been claimed at some time; the rest were
+    /// never used, so a scan stops there.
+    claimed: CachePadded<AtomicUsize>,
     /// `subscribers << 1 | PUBLISHER_GONE`.
     state: CachePadded<AtomicUsize>,
     bell: Doorbell,
@@ -107,19 +121,13 @@ impl<T> Shared<T> {
         self.state.load(Ordering::Relaxed) >> 1
     }
 
-    #[inline]
-    fn ring(&self) {
-        if self.policy.wait == WaitStrategy::Park {
-            self.bell.notify();
-        }
-    }
-
     /// Free slots ahead of `tail` given the live cursors (see module doc).
     fn room(&self, tail: usize) -> usize {
         fence(Ordering::SeqCst);
         let capacity = self.slots.capacity();
         let mut room = capacity;
-        for cursor in self.cursors.iter() {
+        let claimed = self.claimed.load(Ordering::Relaxed).min(self.cursors.len());
+        for cursor in &self.cursors[..claimed] {
             let at = cursor.load(Ordering::Acquire);
             if at != FREE {
                 room = room.min(capacity.saturating_sub(tail.wrapping_sub(at)));
@@ -135,13 +143,16 @@ impl<T> Shared<T> {
             let claimed =
                 cursor.compare_exchange(FREE, provisional, Ordering::SeqCst, Ordering::Relaxed);
             if claimed.is_ok() {
+                this.claimed.fetch_max(entry + 1, Ordering::SeqCst);
                 fence(Ordering::SeqCst);
                 let start = this.tail.load(Ordering::SeqCst);
                 cursor.store(start, Ordering::Release);
                 this.state.fetch_add(ONE_SUBSCRIBER, Ordering::AcqRel);
                 return Ok(Subscriber {
+                    slots: this.slots.view(),
+                    mine: NonNull::from(&**cursor),
+                    park: this.policy.wait == WaitStrategy::Park,
                     shared: Arc::clone(this),
-                    entry,
                     cursor: start,
                 });
             }
@@ -198,12 +209,15 @@ pub(crate) fn from_range<T: Send + Sync>(
         slots,
         tail: CachePadded::new(AtomicUsize::new(0)),
         cursors,
+        claimed: CachePadded::new(AtomicUsize::new(0)),
         state: CachePadded::new(AtomicUsize::new(0)),
         bell: Doorbell::default(),
         policy: config.policy,
     });
     let subscriber = Shared::join(&shared).map_err(|_| RingError::NoSubscriberRoom)?;
     let publisher = Publisher {
+        slots: shared.slots.view(),
+        park: config.policy.wait == WaitStrategy::Park,
         shared,
         tail: 0,
         limit: 0,
@@ -220,7 +234,17 @@ pub struct Publisher<T> {
     /// Positions below may be written without a scan.
     limit: usize,
     capacity: usize,
+    /// `shared.slots`, cached; valid while `shared` is held.
+    slots: SlotView<T>,
+    /// Whether the wait strategy is `Park` (then publishing rings the bell).
+    park: bool,
 }
+
+// SAFETY: the cached view points into the region the `Arc` keeps alive;
+// the rest is what the `Arc` already shares (`T: Send + Sync` to build).
+unsafe impl<T: Send + Sync> Send for Publisher<T> {}
+// SAFETY: `&Publisher` only reads counters and joins subscribers.
+unsafe impl<T: Send + Sync> Sync for Publisher<T> {}
 
 impl<T> fmt::Debug for Publisher<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -287,7 +311,8 @@ impl<T> Publisher<T> {
         if self.room(1) == 0 {
             return Err(PublishError::Full);
         }
-        let slot = self.shared.slots.slot(self.tail);
+        // SAFETY: `self.shared` keeps the range alive.
+        let slot = unsafe { self.slots.slot(self.tail) };
         // SAFETY: every live cursor is past the slot's previous message
         // (room > 0), so no subscriber reads it; the value is initialised.
         write(unsafe { slot.get_mut() });
@@ -343,18 +368,32 @@ impl<T> Publisher<T> {
     fn advance(&mut self, n: usize) {
         self.tail = self.tail.wrapping_add(n);
         self.shared.tail.store(self.tail, Ordering::Release);
-        self.shared.ring();
+        if self.park {
+            self.shared.bell.notify();
+        }
     }
 }
 
 /// A reading end with its own cursor. Dropping it frees its place.
 pub struct Subscriber<T> {
     shared: Arc<Shared<T>>,
-    /// Index of this subscriber's cursor entry.
-    entry: usize,
     /// Next position to read.
     cursor: usize,
+    /// `shared.slots`, cached; valid while `shared` is held.
+    slots: SlotView<T>,
+    /// This subscriber's entry of `shared.cursors`, cached; valid while
+    /// `shared` is held (the table is a boxed slice that never moves).
+    mine: NonNull<AtomicUsize>,
+    /// Whether the wait strategy is `Park` (then releasing rings the bell).
+    park: bool,
 }
+
+// SAFETY: the cached pointers point into the allocations the `Arc` keeps
+// alive; the rest is what the `Arc` already shares (`T: Send + Sync` to
+// build).
+unsafe impl<T: Send + Sync> Send for Subscriber<T> {}
+// SAFETY: `&Subscriber` only joins new subscribers; reading needs `&mut`.
+unsafe impl<T: Send + Sync> Sync for Subscriber<T> {}
 
 impl<T> fmt::Debug for Subscriber<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -366,7 +405,7 @@ impl<T> fmt::Debug for Subscriber<T> {
 
 impl<T> Drop for Subscriber<T> {
     fn drop(&mut self) {
-        self.shared.cursors[self.entry].store(FREE, Ordering::Release);
+        self.entry().store(FREE, Ordering::Release);
         self.shared
             .state
             .fetch_sub(ONE_SUBSCRIBER, Ordering::AcqRel);
@@ -380,9 +419,20 @@ impl<T> Subscriber<T> {
         Shared::join(&self.shared)
     }
 
+    /// This subscriber's cursor entry.
+    #[inline(always)]
+    fn entry(&self) -> &AtomicUsize {
+        // SAFETY: the entry lives in `shared.cursors`, kept alive (and in
+        // place) by `self.shared`.
+        unsafe { self.mine.as_ref() }
+    }
+
+    #[inline(always)]
     fn is_published(&self, offset: usize) -> bool {
         let pos = self.cursor.wrapping_add(offset);
-        self.shared.slots.slot(pos).stamp.load(Ordering::Acquire) == full(pos)
+        // SAFETY: `self.shared` keeps the range alive.
+        let slot = unsafe { self.slots.slot(pos) };
+        slot.stamp.load(Ordering::Acquire) == full(pos)
     }
 
     #[cold]
@@ -411,7 +461,7 @@ impl<T> Subscriber<T> {
         let pos = self.cursor;
         // SAFETY: `self.shared` keeps the range alive; the slot reference is
         // only used while the guard below holds this subscriber.
-        let slot = unsafe { self.shared.slots.view().slot(pos) };
+        let slot = unsafe { self.slots.slot(pos) };
         if slot.stamp.load(Ordering::Acquire) != full(pos) {
             return Err(self.empty_or_closed());
         }
@@ -450,7 +500,7 @@ impl<T> Subscriber<T> {
         // alive; the `len` slots from `cursor` are published (Acquire above)
         // and the publisher leaves them alone until `release` moves this
         // subscriber's cursor past them.
-        let run = unsafe { Ready::new(self.shared.slots.view(), self.cursor, len) };
+        let run = unsafe { Ready::new(self.slots, self.cursor, len) };
         Ok(SubChunk {
             subscriber: self,
             run,
@@ -460,10 +510,9 @@ impl<T> Subscriber<T> {
     #[inline]
     fn release(&mut self, n: usize) {
         self.cursor = self.cursor.wrapping_add(n);
-        // SAFETY: `entry` was claimed in `join` as an index of `cursors`,
-        // whose length never changes.
-        let entry = unsafe { self.shared.cursors.get_unchecked(self.entry) };
-        entry.store(self.cursor, Ordering::Release);
-        self.shared.ring();
+        self.entry().store(self.cursor, Ordering::Release);
+        if self.park {
+            self.shared.bell.notify();
+        }
     }
 }
