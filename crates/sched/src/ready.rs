@@ -174,23 +174,36 @@ impl<T> ReadyQueue<T> {
 
     /// Removes and returns the oldest entry of the highest non-empty level.
     ///
-    /// O(1): the cached top level's head, its `next` link and its value;
-    /// the bitmap only when the level empties.
+    /// O(1): the cached top level's head, its `next` link, its value and
+    /// one bitmap word; the summary only when a 64-level word empties.
     #[inline]
     pub fn pop(&mut self) -> Option<(u8, T)> {
         let level = self.highest_priority()?;
         let l = level as usize;
-        let index = self.ends[l][0];
+        let [index, tail] = self.ends[l];
         let i = index as usize;
         // A non-empty level's head is a queued entry: in bounds.
         let next = *self.next.get(i)?;
         self.next[i] = self.free;
         self.free = index;
         self.len -= 1;
-        self.ends[l][0] = next;
-        if next == NIL {
-            self.ends[l][1] = NIL;
-            self.clear_level(l);
+        // Whether the level empties is a coin toss when levels hold an
+        // entry or two, so it is not a branch (a mispredicted one costs
+        // more than the whole pop): the level's bit is cleared or not
+        // arithmetically, and since `l` was the highest level, the new
+        // top is the highest bit left in its word, bit `l` itself when
+        // the level did not empty. Only a word that empties (once per 64
+        // levels) takes the search through the summary.
+        let emptied = index == tail;
+        self.ends[l] = [next, if emptied { NIL } else { tail }];
+        let word = (l / 64) & 3;
+        let bits = self.words[word] & !(u64::from(emptied) << (l % 64));
+        self.words[word] = bits;
+        if bits != 0 {
+            self.top = word as u32 * 64 + 64 - bits.leading_zeros();
+        } else {
+            self.summary &= !(1 << word);
+            self.top = self.search_top();
         }
         self.values[i].take().map(|v| (level, v))
     }
