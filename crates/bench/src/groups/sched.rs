@@ -5,7 +5,8 @@
 //!   nanoseconds per insert + cancel pair. Peer: tokio's `sleep`, both as
 //!   created and dropped without a poll (tokio registers a sleep lazily, at
 //!   its first poll, so that row arms nothing) and as created, polled once
-//!   (registered in tokio's wheel) and dropped.
+//!   (registered in tokio's wheel) and dropped. Floor: the bytes of `n`
+//!   pending timers written and read back in order, with no wheel.
 //! - `timer-fire`: arm `n` timers, then fire them all in deadline order;
 //!   nanoseconds per insert + fire. Peer: `n` tokio sleeps polled once
 //!   (registered), then the runtime's clock is advanced past the last
@@ -107,6 +108,12 @@ fn timer_cancel() -> Group {
                 "tokio sleep, unpolled",
                 "sleep_until created and dropped, never polled: never registered",
                 tokio_create_drop,
+            ),
+            Row::new(
+                Kind::Floor,
+                "timer bytes alone",
+                "the 32 bytes a pending timer occupies (value, deadline, generation, list, links) written, read back and freed in order, n at once; no wheel",
+                timer_bytes_floor,
             ),
         ],
     }
@@ -292,7 +299,14 @@ fn timer_baseline(p: &Params) -> Result<Sample, BenchError> {
 fn wheel_cancel(p: &Params) -> Result<Sample, BenchError> {
     let n = p.items;
     let mut wheel = TimerWheel::with_capacity(n as usize).map_err(setup(p))?;
-    let mut handles: Vec<TimerHandle> = Vec::with_capacity(n as usize);
+    // The handles' pages are faulted in before the clock, as the wheel's are.
+    let stale = wheel.insert(0, 0).map_err(|_| BenchError::Setup {
+        run: p.label.clone(),
+        reason: "an empty wheel is full".into(),
+    })?;
+    wheel.cancel(stale).map_err(setup(p))?;
+    let mut handles: Vec<TimerHandle> = vec![stale; n as usize];
+    handles.clear();
     let (elapsed, sum) = solo(p, move || {
         for v in 1..=n {
             match wheel.insert(deadline_of(v), v) {
@@ -303,6 +317,60 @@ fn wheel_cancel(p: &Params) -> Result<Sample, BenchError> {
         handles
             .iter()
             .fold(0u64, |s, &h| s.wrapping_add(wheel.cancel(h).unwrap_or(0)))
+    })?;
+    checked(p, elapsed, sum)
+}
+
+/// What a wheel entry holds besides its value and links, as in `TimerWheel`.
+#[derive(Clone, Copy)]
+struct FloorMeta {
+    deadline: u64,
+    generation: u32,
+    list: u16,
+}
+
+/// The memory floor of `timer-cancel`: every pending timer's bytes in
+/// three arrays of `n` entries, pre-faulted like the wheel's, written on
+/// insert and read back and freed on cancel, in order; no lists, no levels.
+fn timer_bytes_floor(p: &Params) -> Result<Sample, BenchError> {
+    let n = p.items as usize;
+    let mut links = vec![[u32::MAX; 2]; n];
+    let mut meta = vec![
+        FloorMeta {
+            deadline: 0,
+            generation: 0,
+            list: u16::MAX,
+        };
+        n
+    ];
+    let mut values = vec![u64::MAX; n];
+    let mut handles: Vec<(u32, u32)> = vec![(u32::MAX, 0); n];
+    handles.clear();
+    let (elapsed, sum) = solo(p, move || {
+        for v in 1..=n as u64 {
+            let i = (v - 1) as usize;
+            values[i] = v;
+            let m = &mut meta[i];
+            m.deadline = black_box(deadline_of(v));
+            m.list = (m.deadline >> 14) as u16 & 0x3ff;
+            links[i] = [u32::MAX, u32::MAX];
+            handles.push((i as u32, m.generation));
+        }
+        let mut free = u32::MAX;
+        let mut sum = 0u64;
+        for &(i, generation) in &handles {
+            let m = &mut meta[i as usize];
+            if m.generation != generation || m.list == u16::MAX {
+                return 0;
+            }
+            m.generation += 1;
+            m.list = u16::MAX;
+            links[i as usize] = [u32::MAX, free];
+            free = i;
+            sum = sum.wrapping_add(values[i as usize]);
+        }
+        black_box(free);
+        sum
     })?;
     checked(p, elapsed, sum)
 }
