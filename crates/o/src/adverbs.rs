@@ -101,6 +101,16 @@ fn arg(v: &Value) -> bool {
     !matches!(v, Value::Nil)
 }
 
+/// Stores int `i` in a parameter slot (in place when the slot holds an
+/// int, so nothing is dropped).
+#[inline(always)]
+fn put_int(slot: &mut Option<Value>, i: i64) {
+    match slot {
+        Some(Value::Int(old)) => *old = i,
+        _ => *slot = Some(Value::Int(i)),
+    }
+}
+
 /// The result of applying a derived verb.
 pub(crate) enum Action {
     Value(Value),
@@ -195,6 +205,14 @@ impl Job for MapJob {
         &self.f
     }
     fn resume_own(&mut self, input: Value, params: &mut [Option<Value>]) -> OResult<Resume> {
+        if let (Source::Items(Value::Ints(x)), [p]) = (&self.src, &mut *params)
+            && let Some(&item) = x.get(self.i)
+        {
+            self.out.push(input);
+            self.i += 1;
+            put_int(p, item);
+            return Ok(Resume::Again);
+        }
         if self.i < self.n
             && let (Source::Items(x), [p]) = (&self.src, &mut *params)
         {
@@ -266,6 +284,21 @@ impl Job for FoldJob {
         &self.f
     }
     fn resume_own(&mut self, input: Value, params: &mut [Option<Value>]) -> OResult<Resume> {
+        let input = match input {
+            Value::Int(acc) => {
+                if let (Source::Items(Value::Ints(x)), [p0, p1], None) =
+                    (&self.src, &mut *params, &self.scan)
+                    && let Some(&item) = x.get(self.i)
+                {
+                    self.i += 1;
+                    put_int(p0, acc);
+                    put_int(p1, item);
+                    return Ok(Resume::Again);
+                }
+                Value::Int(acc)
+            }
+            other => other,
+        };
         if self.i < self.n
             && arg(&input)
             && let (Source::Items(x), [p0, p1]) = (&self.src, &mut *params)

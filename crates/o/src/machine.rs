@@ -294,6 +294,7 @@ impl Interp {
         }
     }
 
+    #[inline]
     fn push_frame(&mut self, f: Frame) -> OResult<()> {
         if self.frames.len() >= self.limits.max_frames {
             return Err(limit("call depth"));
@@ -651,6 +652,7 @@ impl Interp {
     #[inline]
     fn enter_fast(&mut self, c: &Chunk, caps: &[Option<Value>], n: usize) -> usize {
         let nb = self.locals.len();
+        self.locals.reserve(c.nlocals);
         // The top of the stack is the first argument. Locals past the
         // parameters start empty.
         for _ in 0..n {
@@ -660,8 +662,10 @@ impl Interp {
         for _ in n..c.nlocals {
             self.locals.push(None);
         }
-        for (j, cap) in caps.iter().enumerate() {
-            self.locals[nb + c.capture_base + j] = cap.clone();
+        if !caps.is_empty() {
+            for (j, cap) in caps.iter().enumerate() {
+                self.locals[nb + c.capture_base + j] = cap.clone();
+            }
         }
         nb
     }
@@ -738,9 +742,19 @@ impl Interp {
     /// Runs code frames until the top frame is a job, the program ends, a
     /// host verb waits or the fuel runs out.
     fn run_code(&mut self, fuel: &mut u64, host: &mut dyn Host) -> OResult<()> {
+        // The fuel is counted in a local (a register) and stored on the way out.
+        let mut left = *fuel;
+        let r = self.run_frames(&mut left, host);
+        *fuel = left;
+        r
+    }
+
+    /// The body of [`Interp::run_code`].
+    #[inline(always)]
+    fn run_frames(&mut self, fuel: &mut u64, host: &mut dyn Host) -> OResult<()> {
         let mut fi = self.frames.len() - 1;
-        let (mut chunk, mut pc, mut lbase) = match &self.frames[fi] {
-            Frame::Code(f) => (f.chunk, f.pc, f.lbase),
+        let (mut chunk, mut pc, mut lbase, mut job_own) = match &self.frames[fi] {
+            Frame::Code(f) => (f.chunk, f.pc, f.lbase, f.job_own),
             Frame::Job(_) => return Ok(()),
         };
         macro_rules! save {
@@ -891,6 +905,7 @@ impl Interp {
                             save!();
                         }
                         (chunk, lbase) = self.enter_lambda(l, n, tail, lbase)?;
+                        job_own = false;
                         fi = self.frames.len() - 1;
                         pc = 0;
                         continue;
@@ -918,6 +933,7 @@ impl Interp {
                         let entered = self.enter_lambda(l, n, tail, lbase);
                         self.globals.vals[g as usize] = f;
                         (chunk, lbase) = entered?;
+                        job_own = false;
                         fi = self.frames.len() - 1;
                         pc = 0;
                         continue;
@@ -1005,8 +1021,7 @@ impl Interp {
                         let sb = f.sbase;
                         self.stack.truncate(sb);
                     }
-                    if let Frame::Code(f) = &self.frames[fi]
-                        && f.job_own
+                    if job_own
                         && fi > 0
                         && let Frame::Job(job) = &mut self.frames[fi - 1]
                     {
@@ -1036,13 +1051,14 @@ impl Interp {
                             }
                         }
                     }
-                    self.locals.truncate(lbase);
+                    drop_locals(&mut self.locals, lbase);
                     self.frames.pop();
                     match self.frames.last() {
                         Some(Frame::Code(f)) => {
                             chunk = f.chunk;
                             pc = f.pc;
                             lbase = f.lbase;
+                            job_own = f.job_own;
                             fi = self.frames.len() - 1;
                             self.stack.push(v);
                         }
@@ -1071,6 +1087,18 @@ fn int_dyad(v: Verb, a: i64, b: i64) -> Option<i64> {
         Verb::Or => a.max(b),
         _ => return None,
     })
+}
+
+/// Truncates the locals to `base`, dropping only values that own something
+/// (ints and unset slots are just forgotten).
+#[inline(always)]
+fn drop_locals(locals: &mut Vec<Option<Value>>, base: usize) {
+    while locals.len() > base {
+        match locals.pop() {
+            None | Some(None) | Some(Some(Value::Int(_))) => {}
+            Some(other) => drop(other),
+        }
+    }
 }
 
 /// True when `args` can be moved into the parameters of a lambda taking

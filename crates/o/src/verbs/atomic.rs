@@ -580,15 +580,37 @@ unsafe fn sum_ints_avx2(v: &[i64]) -> i64 {
     sum_ints_body(v)
 }
 
+/// How far ahead (in ints, 4 KiB) the int sum prefetches: the hardware
+/// prefetcher alone leaves a streaming sum short of memory bandwidth on the
+/// benchmark VM (about 0.3 against 0.5 element/ns measured side by side).
+const SUM_PREFETCH: usize = 512;
+
+/// Asks the CPU to start loading the cache line at `p` (any address: a
+/// prefetch never faults).
+#[inline(always)]
+fn prefetch(p: *const i64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint; it reads nothing the program sees
+    // and does not fault on any address, valid or not.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// The int sum: eight wrapping accumulators and eight null flags, a loop
-/// the compiler vectorises.
+/// the compiler vectorises, with one prefetch per cache line
+/// [`SUM_PREFETCH`] ints ahead.
 #[inline(always)]
 fn sum_ints_body(v: &[i64]) -> i64 {
     let mut acc = [0i64; 8];
     let mut nulls = [0i64; 8];
     let chunks = v.chunks_exact(8);
     let rest = chunks.remainder();
-    for c in chunks {
+    let base = v.as_ptr();
+    for (j, c) in chunks.enumerate() {
+        prefetch(base.wrapping_add(j * 8 + SUM_PREFETCH));
         for k in 0..8 {
             acc[k] = acc[k].wrapping_add(c[k]);
             nulls[k] |= -((c[k] == NULL) as i64);
