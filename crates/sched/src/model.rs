@@ -180,7 +180,7 @@ pub fn ranks(tasks: &[Task], priorities: Priorities) -> Vec<u64> {
     }
     let mut order: Vec<usize> = (0..tasks.len()).collect();
     // Most urgent first: smallest key, then lowest index.
-    order.sort_by_key(|&i| (key(&tasks[i]), i));
+    order.sort_unstable_by_key(|&i| (key(&tasks[i]), i));
     let mut rank = vec![0u64; tasks.len()];
     let n = tasks.len() as u64;
     for (pos, &i) in order.iter().enumerate() {

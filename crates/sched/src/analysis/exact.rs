@@ -9,7 +9,7 @@
 //!   `prod (C_i + T_i) <= 2 prod T_i`.
 //! - `U <= 1`: EDF with implicit deadlines (Liu and Layland, Theorem 7).
 
-use crate::model::Task;
+use crate::model::{Task, gcd};
 use core::cmp::Ordering;
 use num_bigint::BigUint;
 use num_integer::Integer;
@@ -20,7 +20,7 @@ pub fn utilization<'a>(tasks: impl IntoIterator<Item = &'a Task>) -> (BigUint, B
     for t in tasks {
         acc.add(t);
     }
-    let (num, den) = (acc.num, acc.den);
+    let (num, den) = acc.into_fraction();
     let g = num.gcd(&den);
     if g > BigUint::from(1u32) {
         (num / &g, den / g)
@@ -29,34 +29,82 @@ pub fn utilization<'a>(tasks: impl IntoIterator<Item = &'a Task>) -> (BigUint, B
     }
 }
 
-/// A running sum of utilizations over the product of the periods: only
-/// big-by-small multiplications, linear in the size of the numbers.
+/// A running sum of utilizations, exact.
+///
+/// While the least common multiple of the periods fits in 64 bits (every
+/// realistic task set) the sum is a `u128` numerator over that `u64`
+/// denominator: no allocation, a `gcd` and a few multiplications per
+/// task. On overflow it moves to big integers over the product of the
+/// periods: only big-by-small multiplications, linear in the size of the
+/// numbers.
 #[derive(Debug, Clone)]
 pub struct Utilization {
-    num: BigUint,
-    den: BigUint,
+    repr: Repr,
+}
+
+#[derive(Debug, Clone)]
+enum Repr {
+    /// `num / den`, `den` the lcm of the periods so far.
+    Small { num: u128, den: u64 },
+    /// `num / den`, `den` a multiple of every period so far.
+    Big { num: BigUint, den: BigUint },
 }
 
 impl Utilization {
     /// Zero.
     pub fn new() -> Self {
         Self {
-            num: BigUint::from(0u32),
-            den: BigUint::from(1u32),
+            repr: Repr::Small { num: 0, den: 1 },
         }
     }
 
     /// Adds `C / T` of `task`.
     pub fn add(&mut self, task: &Task) {
-        // num/den + C/T = (num T + C den) / (den T)
-        self.num = &self.num * task.period + &self.den * task.wcet;
-        self.den *= task.period;
+        match &mut self.repr {
+            Repr::Small { num, den } => match small_add(*num, *den, task) {
+                Some((n, d)) => (*num, *den) = (n, d),
+                None => {
+                    let (mut num, mut den) = (BigUint::from(*num), BigUint::from(*den));
+                    big_add(&mut num, &mut den, task);
+                    self.repr = Repr::Big { num, den };
+                }
+            },
+            Repr::Big { num, den } => big_add(num, den, task),
+        }
     }
 
     /// Compares the sum with 1.
     pub fn cmp_one(&self) -> Ordering {
-        self.num.cmp(&self.den)
+        match &self.repr {
+            Repr::Small { num, den } => num.cmp(&u128::from(*den)),
+            Repr::Big { num, den } => num.cmp(den),
+        }
     }
+
+    /// The sum as a fraction `(num, den)`, not necessarily reduced.
+    pub fn into_fraction(self) -> (BigUint, BigUint) {
+        match self.repr {
+            Repr::Small { num, den } => (BigUint::from(num), BigUint::from(den)),
+            Repr::Big { num, den } => (num, den),
+        }
+    }
+}
+
+/// `num/den + C/T` over `lcm(den, T)`, or `None` when it does not fit.
+fn small_add(num: u128, den: u64, task: &Task) -> Option<(u128, u64)> {
+    let g = gcd(den, task.period);
+    let scale = task.period / g;
+    let den2 = den.checked_mul(scale)?;
+    let num2 = num
+        .checked_mul(u128::from(scale))?
+        .checked_add(u128::from(task.wcet) * u128::from(den / g))?;
+    Some((num2, den2))
+}
+
+/// `num/den + C/T = (num T + C den) / (den T)`.
+fn big_add(num: &mut BigUint, den: &mut BigUint, task: &Task) {
+    *num = &*num * task.period + &*den * task.wcet;
+    *den *= task.period;
 }
 
 impl Default for Utilization {
@@ -193,6 +241,54 @@ pub fn hyperbolic(tasks: &[Task]) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// `sum C/T` compared with 1 over the product of the periods, in big integers.
+    fn cmp_one_by_product(tasks: &[Task]) -> Ordering {
+        let (mut num, mut den) = (BigUint::from(0u32), BigUint::from(1u32));
+        for t in tasks {
+            big_add(&mut num, &mut den, t);
+        }
+        num.cmp(&den)
+    }
+
+    #[test]
+    fn small_sums_move_to_big_integers_when_the_lcm_overflows() {
+        // Two large coprime periods: their lcm needs 127 bits.
+        let big = [
+            Task::new(u64::MAX / 2, u64::MAX),
+            Task::new(u64::MAX / 2, u64::MAX - 1),
+            Task::new(1, 3),
+        ];
+        let mut acc = Utilization::new();
+        acc.add(&big[0]);
+        assert!(matches!(acc.repr, Repr::Small { .. }));
+        acc.add(&big[1]);
+        assert!(matches!(acc.repr, Repr::Big { .. }));
+        acc.add(&big[2]);
+        assert_eq!(acc.cmp_one(), cmp_one_by_product(&big));
+        assert_eq!(acc.cmp_one(), Ordering::Greater);
+        // Exactly one, with a shared lcm: 1/4 + 1/2 + 1/4.
+        let one = [Task::new(1, 4), Task::new(2, 4), Task::new(3, 12)];
+        assert_eq!(utilization_cmp_one(&one), Ordering::Equal);
+        assert_eq!(
+            utilization(&one),
+            (BigUint::from(1u32), BigUint::from(1u32))
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn running_sum_matches_the_product_form(
+            ts in proptest::collection::vec((1u64..1_000_000, 1u64..u64::MAX), 1..12)
+        ) {
+            let tasks: Vec<Task> = ts.iter().map(|&(c, t)| Task::new(c, t)).collect();
+            let mut acc = Utilization::new();
+            for t in &tasks {
+                acc.add(t);
+            }
+            prop_assert_eq!(acc.cmp_one(), cmp_one_by_product(&tasks));
+        }
+    }
 
     /// The definition, computed the slow exact way.
     fn ll_exact(tasks: &[Task]) -> bool {

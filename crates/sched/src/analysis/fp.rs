@@ -76,11 +76,15 @@ pub fn analyze(
     let mut budget = Budget::new();
     let mut out = Vec::with_capacity(tasks.len());
     let mut rejection = None;
+    // One buffer for every task's higher-priority set: no allocation per task.
+    let mut hp: Vec<&Task> = Vec::with_capacity(tasks.len());
     for i in 0..tasks.len() {
-        let hp: Vec<&Task> = (0..tasks.len())
-            .filter(|&j| j != i && rank[j] >= rank[i])
-            .map(|j| &tasks[j])
-            .collect();
+        hp.clear();
+        hp.extend(
+            (0..tasks.len())
+                .filter(|&j| j != i && rank[j] >= rank[i])
+                .map(|j| &tasks[j]),
+        );
         let blocking = blocking_term(tasks, &rank, i, preemption)?;
         let last = match preemption {
             Preemption::Limited { .. } if tasks[i].poll >= tasks[i].wcet => tasks[i].wcet,
@@ -143,7 +147,8 @@ fn blocking_term(
 /// equal or higher rank) compared with 1, in one pass down the ranks.
 fn level_utilizations(tasks: &[Task], rank: &[u64]) -> Vec<Ordering> {
     let mut order: Vec<usize> = (0..tasks.len()).collect();
-    order.sort_by_key(|&i| core::cmp::Reverse(rank[i]));
+    // Keys are distinct (the index breaks ties): an unstable sort is exact.
+    order.sort_unstable_by_key(|&i| (core::cmp::Reverse(rank[i]), i));
     let mut out = vec![Ordering::Less; tasks.len()];
     let mut acc = Utilization::new();
     let mut k = 0;
@@ -178,8 +183,7 @@ fn task_response(
     hp: &[&Task],
     budget: &mut Budget,
 ) -> Result<Option<u64>, AnalysisError> {
-    let (task, i, blocking, last) = (job.task, job.index, job.blocking, job.last);
-    let overflow = AnalysisError::Overflow { task: Some(i) };
+    let (task, blocking) = (job.task, job.blocking);
     let level = || hp.iter().copied().chain(core::iter::once(task));
     let closes = match job.load {
         Ordering::Less => true,
@@ -189,6 +193,22 @@ fn task_response(
     if !closes {
         return Ok(None);
     }
+    if let Some(response) = single_job_response(job, hp, budget)? {
+        return Ok(Some(response));
+    }
+    busy_period_response(job, hp, budget).map(Some)
+}
+
+/// The worst response over every job of the level-i busy period (the
+/// level's load must let the busy period close).
+fn busy_period_response(
+    job: &Job<'_>,
+    hp: &[&Task],
+    budget: &mut Budget,
+) -> Result<u64, AnalysisError> {
+    let (task, i, blocking, last) = (job.task, job.index, job.blocking, job.last);
+    let overflow = AnalysisError::Overflow { task: Some(i) };
+    let level = || hp.iter().copied().chain(core::iter::once(task));
     // The level-i busy period.
     let busy_start = level()
         .try_fold(blocking, |acc, t| acc.checked_add(t.wcet))
@@ -230,7 +250,49 @@ fn task_response(
         let arrival = q.checked_mul(task.period).ok_or(overflow.clone())?;
         worst = worst.max(finish.saturating_sub(arrival));
     }
-    Ok(Some(worst))
+    Ok(worst)
+}
+
+/// The response time when the busy period provably holds one job of the
+/// task, without computing the busy period; `None` when it may hold more.
+///
+/// With a last region of one tick (`F = 1`, every preemptive task) the
+/// first job's start `w_0` satisfies
+/// `w_0 + 1 = B + C + sum_{hp} ceil((w_0 + 1 + J_j) / T_j) C_j`,
+/// because `floor(x / T) + 1 = ceil((x + 1) / T)`. So `t = w_0 + 1` is a
+/// fixed point of the busy-period recurrence as soon as the task's own
+/// term counts one job there, i.e. `t + J <= T`; the busy period is then
+/// at most `t` and holds exactly one job, whose response `t + J` is the
+/// answer. Same result as the general path, one fixed point instead of two.
+fn single_job_response(
+    job: &Job<'_>,
+    hp: &[&Task],
+    budget: &mut Budget,
+) -> Result<Option<u64>, AnalysisError> {
+    let (task, i) = (job.task, job.index);
+    if job.last != 1 {
+        return Ok(None);
+    }
+    let overflow = AnalysisError::Overflow { task: Some(i) };
+    let own = (task.wcet - 1)
+        .checked_add(job.blocking)
+        .ok_or(overflow.clone())?;
+    let start = hp
+        .iter()
+        .try_fold(own, |acc, t| acc.checked_add(t.wcet))
+        .ok_or(overflow.clone())?;
+    let w = fixed_point(start, i, budget, |x| {
+        hp.iter().try_fold(own, |acc, t| {
+            let n = x.checked_add(t.jitter)? / t.period + 1;
+            acc.checked_add(n.checked_mul(t.wcet)?)
+        })
+    })?;
+    let finish = w.checked_add(1).ok_or(overflow.clone())?;
+    match finish.checked_add(task.jitter) {
+        Some(response) if response <= task.period => Ok(Some(response)),
+        Some(_) => Ok(None),
+        None => Err(overflow),
+    }
 }
 
 /// Iterates `x = f(x)` from `start` (with `f(start) >= start`, `f` monotone)
@@ -255,6 +317,51 @@ fn fixed_point(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The single-job shortcut, whenever it answers, gives what the
+        /// walk over the whole busy period gives.
+        #[test]
+        fn single_job_shortcut_equals_the_busy_period_walk(
+            raw in proptest::collection::vec((1u64..20, 2u64..60, 0u64..5, 0u64..4), 1..8),
+            limited in any::<bool>(),
+        ) {
+            let tasks: Vec<Task> = raw
+                .iter()
+                .map(|&(c, t, b, j)| {
+                    let c = c.min(t);
+                    Task::new(c, t).with_blocking(b).with_jitter(j).with_poll(c.div_ceil(2))
+                })
+                .collect();
+            let preemption = if limited { Preemption::Limited { overhead: 1 } } else { Preemption::Preemptive };
+            let rank = ranks(&tasks, Priorities::RateMonotonic);
+            let load = level_utilizations(&tasks, &rank);
+            for i in 0..tasks.len() {
+                if load[i] != Ordering::Less {
+                    continue;
+                }
+                let hp: Vec<&Task> = (0..tasks.len())
+                    .filter(|&j| j != i && rank[j] >= rank[i])
+                    .map(|j| &tasks[j])
+                    .collect();
+                let last = if limited && tasks[i].poll >= tasks[i].wcet { tasks[i].wcet } else { 1 };
+                let job = Job {
+                    task: &tasks[i],
+                    index: i,
+                    blocking: blocking_term(&tasks, &rank, i, preemption).unwrap(),
+                    last,
+                    load: load[i],
+                };
+                let short = single_job_response(&job, &hp, &mut Budget::new()).unwrap();
+                let walk = busy_period_response(&job, &hp, &mut Budget::new()).unwrap();
+                if let Some(r) = short {
+                    prop_assert_eq!(r, walk);
+                }
+            }
+        }
+    }
 
     #[test]
     fn overload_is_unbounded_not_a_panic() {
