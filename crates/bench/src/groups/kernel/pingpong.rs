@@ -5,6 +5,9 @@
 //! (a `Send` bus message to the other core, delivered to the peer's
 //! mailbox, which wakes it) and reads its mailbox when polled. One group
 //! runs the cores spinning, the other parking on their doorbells when idle.
+//! The parking group's floor is two pinned threads ringing each other's
+//! eventfd and sleeping in epoll (`mio::Waker` and `mio::Poll`), which is
+//! all a parked enso core does to be woken.
 //! Tokio: the same exchange over two bounded `tokio::sync::mpsc` channels,
 //! between two current-thread runtimes pinned one per core (an idle one
 //! parks in epoll), and between two tasks of one 2-worker multi-thread
@@ -77,12 +80,20 @@ fn spinning() -> Group {
 }
 
 fn parking() -> Group {
-    let mut rows = vec![Row::new(
-        Kind::Enso,
-        "enso tasks, parking cores",
-        "as kernel-pingpong, both cores IdlePolicy::Park: each idle core sleeps on its doorbell (eventfd in epoll)",
-        enso_park,
-    )];
+    let mut rows = vec![
+        Row::new(
+            Kind::Floor,
+            "eventfd + epoll, two threads",
+            "mio::Waker (an eventfd) rung, mio::Poll (epoll) woken, one thread per core: the floor of a parked hand-off, and what an enso doorbell does",
+            wake_floor,
+        ),
+        Row::new(
+            Kind::Enso,
+            "enso tasks, parking cores",
+            "as kernel-pingpong, both cores IdlePolicy::Park: each idle core sleeps on its doorbell (eventfd in epoll)",
+            enso_park,
+        ),
+    ];
     rows.extend(tokio_rows());
     Group {
         name: "kernel-pingpong-park",
@@ -233,6 +244,81 @@ fn finish(
     harness::verify(&p.label, "core 0", expected, ping_sum)?;
     harness::verify(&p.label, "core 1", expected, pong_sum)?;
     Ok(sample(p, elapsed))
+}
+
+/// One side of the wake floor: its poller, and the waker registered in it.
+struct Sleeper {
+    poll: mio::Poll,
+    events: mio::Events,
+}
+
+const WAKE: mio::Token = mio::Token(0);
+
+impl Sleeper {
+    fn new(p: &Params) -> Result<(Sleeper, Arc<mio::Waker>), BenchError> {
+        let poll = mio::Poll::new().map_err(setup(p))?;
+        let waker = mio::Waker::new(poll.registry(), WAKE).map_err(setup(p))?;
+        let sleeper = Sleeper {
+            poll,
+            events: mio::Events::with_capacity(4),
+        };
+        Ok((sleeper, Arc::new(waker)))
+    }
+
+    /// Sleeps in epoll until the waker is rung (spurious returns retried).
+    fn sleep(&mut self) {
+        loop {
+            if self.poll.poll(&mut self.events, None).is_ok()
+                && self.events.iter().any(|e| e.token() == WAKE)
+            {
+                return;
+            }
+        }
+    }
+}
+
+/// The floor of a parked hand-off: two pinned threads, each sleeping in
+/// epoll on an eventfd the other rings after writing the word.
+fn wake_floor(p: &Params) -> Result<Sample, BenchError> {
+    let (mut a, wake_a) = Sleeper::new(p)?;
+    let (mut b, wake_b) = Sleeper::new(p)?;
+    let word = AtomicU64::new(0);
+    let word = &word;
+    let n = p.items;
+    let outcome = harness::run_team(
+        &p.label,
+        vec![
+            Worker::new(0, move || {
+                let mut sum = 0u64;
+                for v in 1..=n {
+                    word.store(v, Ordering::Release);
+                    if wake_b.wake().is_err() {
+                        return 0;
+                    }
+                    a.sleep();
+                    sum = sum.wrapping_add(word.load(Ordering::Acquire));
+                }
+                sum
+            }),
+            Worker::new(1, move || {
+                let mut sum = 0u64;
+                for _ in 0..n {
+                    b.sleep();
+                    sum = sum.wrapping_add(word.load(Ordering::Acquire));
+                    if wake_a.wake().is_err() {
+                        return 0;
+                    }
+                }
+                sum
+            }),
+        ],
+    )?;
+    finish(
+        p,
+        outcome.elapsed,
+        outcome.checksums[0],
+        outcome.checksums[1],
+    )
 }
 
 /// Sends `1..=n` on `tx`, waiting for each on `rx`; the sum of the answers.
