@@ -151,18 +151,21 @@ impl Core {
     /// this core's own queue.
     fn next_message(&mut self, n: usize) -> Option<crate::bus::Message> {
         let inbox = &self.shared.cores[self.idx.get()].inbox;
-        for k in 0..3 {
-            let m = match (n + k) % 3 {
+        // One division per call, then a wrapping step (was one per source).
+        let mut src = n % 3;
+        for _ in 0..3 {
+            let m = match src {
                 0 => self.sv.bus.recv(),
                 1 => inbox.pop(),
                 _ => self.sv.bus.local.pop_front(),
             };
             if m.is_some() {
-                if (n + k) % 3 != 2 {
+                if src != 2 {
                     self.sv.counters.bus_in += 1;
                 }
                 return m;
             }
+            src = if src == 2 { 0 } else { src + 1 };
         }
         None
     }
@@ -459,6 +462,10 @@ impl Core {
 
     /// Moves wakes recorded on this thread onto the ready queue or the bus.
     pub(crate) fn drain_wakes(&mut self) {
+        // Most steps wake nobody: one look at both lists, then out.
+        if !waker::with_lists(|l| !l.local.is_empty() || !l.remote.is_empty()).unwrap_or(false) {
+            return;
+        }
         loop {
             let next = waker::with_lists(|l| {
                 l.local
