@@ -64,7 +64,11 @@ fn main() {
     let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>());
     let n = args.next().and_then(Result::ok).unwrap_or(256);
     let rounds = args.next().and_then(Result::ok).unwrap_or(1000);
-    let levels = args.next().and_then(Result::ok).unwrap_or(256).clamp(1, 256);
+    let levels = args
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or(256)
+        .clamp(1, 256);
     let (Ok(mut q), Ok(mut w)) = (
         ReadyQueue::with_capacity(n as usize),
         TimerWheel::with_capacity(n as usize),
