@@ -80,20 +80,13 @@ pub(crate) trait Job: Send {
     /// Takes the result of the call of the job's own lambda that just
     /// returned. When the next step is another call of it, the job may write
     /// that call's arguments straight into `params` (the lambda's parameter
-    /// slots, all of them, none nil) and answer [`Resume::Again`]; the
-    /// machine then reruns the lambda in the same frame.
-    fn resume_own(&mut self, input: Value, params: &mut [Option<Value>]) -> OResult<Resume> {
+    /// slots, all of them, none nil) and answer `Ok`; the machine then
+    /// reruns the lambda in the same frame. Otherwise it hands the result
+    /// back (`Err`) for [`Job::step`].
+    fn resume_own(&mut self, input: Value, params: &mut [Option<Value>]) -> Result<(), Value> {
         let _ = params;
-        Ok(Resume::Step(self.step(Some(input))?))
+        Err(input)
     }
-}
-
-/// What a job does after a call of its own lambda returned.
-pub(crate) enum Resume {
-    /// The next call's arguments are in the parameter slots.
-    Again,
-    /// Anything else.
-    Step(Step),
 }
 
 /// True unless `v` is nil (a nil argument makes a projection, not a call).
@@ -204,14 +197,14 @@ impl Job for MapJob {
     fn func(&self) -> &Value {
         &self.f
     }
-    fn resume_own(&mut self, input: Value, params: &mut [Option<Value>]) -> OResult<Resume> {
+    fn resume_own(&mut self, input: Value, params: &mut [Option<Value>]) -> Result<(), Value> {
         if let (Source::Items(Value::Ints(x)), [p]) = (&self.src, &mut *params)
             && let Some(&item) = x.get(self.i)
         {
             self.out.push(input);
             self.i += 1;
             put_int(p, item);
-            return Ok(Resume::Again);
+            return Ok(());
         }
         if self.i < self.n
             && let (Source::Items(x), [p]) = (&self.src, &mut *params)
@@ -221,10 +214,10 @@ impl Job for MapJob {
                 self.out.push(input);
                 self.i += 1;
                 *p = Some(item);
-                return Ok(Resume::Again);
+                return Ok(());
             }
         }
-        Ok(Resume::Step(self.step(Some(input))?))
+        Err(input)
     }
     fn step(&mut self, input: Option<Value>) -> OResult<Step> {
         if let Some(v) = input {
@@ -283,22 +276,18 @@ impl Job for FoldJob {
     fn func(&self) -> &Value {
         &self.f
     }
-    fn resume_own(&mut self, input: Value, params: &mut [Option<Value>]) -> OResult<Resume> {
-        let input = match input {
-            Value::Int(acc) => {
-                if let (Source::Items(Value::Ints(x)), [p0, p1], None) =
-                    (&self.src, &mut *params, &self.scan)
-                    && let Some(&item) = x.get(self.i)
-                {
-                    self.i += 1;
-                    put_int(p0, acc);
-                    put_int(p1, item);
-                    return Ok(Resume::Again);
-                }
-                Value::Int(acc)
-            }
-            other => other,
-        };
+    fn resume_own(&mut self, input: Value, params: &mut [Option<Value>]) -> Result<(), Value> {
+        if let (Value::Int(acc), Source::Items(Value::Ints(x)), [p0, p1], None) =
+            (&input, &self.src, &mut *params, &self.scan)
+            && let Some(&item) = x.get(self.i)
+        {
+            self.i += 1;
+            put_int(p0, *acc);
+            put_int(p1, item);
+            // An int owns nothing: forgetting it skips a drop call.
+            std::mem::forget(input);
+            return Ok(());
+        }
         if self.i < self.n
             && arg(&input)
             && let (Source::Items(x), [p0, p1]) = (&self.src, &mut *params)
@@ -311,10 +300,10 @@ impl Job for FoldJob {
                 self.i += 1;
                 *p0 = Some(input);
                 *p1 = Some(item);
-                return Ok(Resume::Again);
+                return Ok(());
             }
         }
-        Ok(Resume::Step(self.step(Some(input))?))
+        Err(input)
     }
     fn step(&mut self, input: Option<Value>) -> OResult<Step> {
         if let Some(v) = input {

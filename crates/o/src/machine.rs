@@ -16,7 +16,7 @@
 //! the length of any one list built by a verb are bounded; exceeding a bound
 //! is a `limit` error, so a runaway script cannot exhaust memory.
 
-use crate::adverbs::{self, Action, Args, Job, Resume, Step};
+use crate::adverbs::{self, Action, Args, Job, Step};
 use crate::compile::{Chunk, Globals, Op, compile_program};
 use crate::error::{ErrorKind, OError, OResult, expected, limit, valence};
 use crate::host::{Host, HostResult, NoHost};
@@ -724,8 +724,13 @@ impl Interp {
         }
     }
 
+    #[inline(always)]
     fn pop(&mut self) -> Value {
-        self.stack.pop().unwrap_or(Value::Nil)
+        // Not `unwrap_or(Value::Nil)`: that builds and drops a default.
+        match self.stack.pop() {
+            Some(v) => v,
+            None => Value::Nil,
+        }
     }
 
     /// The value of local slot `s` of the frame whose locals start at
@@ -1036,15 +1041,16 @@ impl Interp {
                         // into this frame's parameters and it reruns.
                         *fuel -= 1;
                         let np = ck.nparams;
-                        match job.resume_own(v, &mut self.locals[lbase..lbase + np])? {
-                            Resume::Again => {
+                        match job.resume_own(v, &mut self.locals[lbase..lbase + np]) {
+                            Ok(()) => {
                                 for s in &mut self.locals[lbase + np..lbase + ck.capture_base] {
                                     *s = None;
                                 }
                                 pc = 0;
                                 continue;
                             }
-                            Resume::Step(step) => {
+                            Err(v) => {
+                                let step = job.step(Some(v))?;
                                 self.locals.truncate(lbase);
                                 self.frames.pop();
                                 return self.after_step(step, host);
