@@ -368,11 +368,13 @@ impl Core {
         slot.caps.release_all();
         self.sv.counters.mail_unread += slot.mail.len() as u64;
         slot.mail.clear();
-        let mut waiters = std::mem::take(&mut slot.waiters);
-        for w in waiters.drain(..) {
-            waker::wake(w);
+        if !slot.waiters.is_empty() {
+            let mut waiters = std::mem::take(&mut slot.waiters);
+            for w in waiters.drain(..) {
+                waker::wake(w);
+            }
+            self.table.slots[s as usize].waiters = waiters;
         }
-        self.table.slots[s as usize].waiters = waiters;
         if let Some(r) = self.sv.reactor.as_mut() {
             r.release_owner(id);
         }
