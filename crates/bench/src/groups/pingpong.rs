@@ -2,7 +2,9 @@
 //! thread on core 1 through a pair of rings (4096 slots each); the figure
 //! is nanoseconds per round trip. The floor row bounces the value through
 //! one cache-padded `AtomicU64`: one line travelling between the cores,
-//! which no ring can beat (a ring moves the data and a cursor).
+//! which no ring can beat (a ring moves the data and a cursor). The second
+//! floor row bounces it through two padded lines, one per direction: the
+//! fewest lines a pair of rings can use, so the floor for every ring row.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -38,6 +40,12 @@ pub fn groups() -> Vec<Group> {
                 "one cache line",
                 "one CachePadded<AtomicU64>, no ring: the physical floor",
                 cache_line::<Spin>,
+            ),
+            Row::new(
+                Kind::Floor,
+                "two cache lines",
+                "one CachePadded<AtomicU64> per direction, no ring: the floor for a pair of rings",
+                two_lines::<Spin>,
             ),
             Row::new(
                 Kind::Enso,
@@ -140,6 +148,49 @@ fn cache_line<W: Wait>(p: &Params) -> Result<Sample, BenchError> {
         ],
     )?;
     harness::verify(&p.label, "last value", 2 * n, line.load(Ordering::Acquire))?;
+    finish(p, outcome.elapsed, &outcome.checksums)
+}
+
+/// Core 0 writes `v` to one padded line and waits for `v` on another;
+/// core 1 waits on the first and answers on the second. Each line is
+/// written by one core and read by the other, as a pair of rings' lines
+/// are: every hand-off pays the reader's miss and the writer's
+/// invalidation, where the single line of [`cache_line`] is read and then
+/// written by the same core and migrates whole. No pair of rings can beat
+/// this row.
+fn two_lines<W: Wait>(p: &Params) -> Result<Sample, BenchError> {
+    let ping = CachePadded::new(AtomicU64::new(0));
+    let pong = CachePadded::new(AtomicU64::new(0));
+    let n = p.items;
+    let (ping, pong) = (&ping, &pong);
+    let outcome = harness::run_team(
+        &p.label,
+        vec![
+            Worker::new(0, move || {
+                let mut sum = 0u64;
+                for v in 1..=n {
+                    ping.store(v, Ordering::Release);
+                    while pong.load(Ordering::Acquire) != v {
+                        W::idle();
+                    }
+                    sum = sum.wrapping_add(v);
+                }
+                sum
+            }),
+            Worker::new(1, move || {
+                let mut sum = 0u64;
+                for v in 1..=n {
+                    while ping.load(Ordering::Acquire) != v {
+                        W::idle();
+                    }
+                    pong.store(v, Ordering::Release);
+                    sum = sum.wrapping_add(v);
+                }
+                sum
+            }),
+        ],
+    )?;
+    harness::verify(&p.label, "last value", n, pong.load(Ordering::Acquire))?;
     finish(p, outcome.elapsed, &outcome.checksums)
 }
 
