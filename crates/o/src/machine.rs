@@ -648,28 +648,6 @@ impl Interp {
         l.chunk.nparams == n && n > 0 && len >= n && !self.stack[len - n..].iter().any(is_nil)
     }
 
-    /// Moves `n` arguments from the stack into fresh locals; returns their base.
-    #[inline]
-    fn enter_fast(&mut self, c: &Chunk, caps: &[Option<Value>], n: usize) -> usize {
-        let nb = self.locals.len();
-        self.locals.reserve(c.nlocals);
-        // The top of the stack is the first argument. Locals past the
-        // parameters start empty.
-        for _ in 0..n {
-            let a = self.stack.pop();
-            self.locals.push(a);
-        }
-        for _ in n..c.nlocals {
-            self.locals.push(None);
-        }
-        if !caps.is_empty() {
-            for (j, cap) in caps.iter().enumerate() {
-                self.locals[nb + c.capture_base + j] = cap.clone();
-            }
-        }
-        nb
-    }
-
     /// Enters lambda `l` with the top `n` stack values as its arguments. A
     /// call in tail position (`tail`) first drops the current frame, whose
     /// locals start at `lbase`, and hands its chunk reference on when the
@@ -684,26 +662,55 @@ impl Interp {
         tail: bool,
         lbase: usize,
     ) -> OResult<(ChunkPtr, usize)> {
-        let ptr = ChunkPtr(NonNull::from(&*l.chunk));
+        let c: &Chunk = &l.chunk;
+        let ptr = ChunkPtr(NonNull::from(c));
         let handed = if tail {
             self.drop_frame_for_tail_call(n, lbase)
                 .filter(|c| Arc::as_ptr(c) == ptr.0.as_ptr())
         } else {
             None
         };
-        let nb = self.enter_fast(&l.chunk, &l.captures, n);
+        // The limits, checked as `push_frame` does, before anything moves.
+        let nb = self.locals.len();
+        let sbase = self.stack.len() - n;
+        if self.frames.len() >= self.limits.max_frames {
+            return Err(limit("call depth"));
+        }
+        if sbase + nb + c.nlocals >= self.limits.max_stack {
+            return Err(limit("stack"));
+        }
+        self.locals.reserve(c.nlocals);
+        // The top of the stack is the first argument; locals past the
+        // parameters start empty.
+        if n == 1 {
+            let a = self.stack.pop();
+            self.locals.push(a);
+        } else {
+            for _ in 0..n {
+                let a = self.stack.pop();
+                self.locals.push(a);
+            }
+        }
+        for _ in n..c.nlocals {
+            self.locals.push(None);
+        }
+        if !l.captures.is_empty() {
+            for (j, cap) in l.captures.iter().enumerate() {
+                self.locals[nb + c.capture_base + j] = cap.clone();
+            }
+        }
         let own = match self.frames.last() {
             Some(Frame::Code(f)) if f.chunk == ptr => None,
             _ => Some(handed.unwrap_or_else(|| l.chunk.clone())),
         };
-        self.push_frame(Frame::Code(CodeFrame {
+        self.frames.push(Frame::Code(CodeFrame {
             own,
             chunk: ptr,
             pc: 0,
             lbase: nb,
-            sbase: self.stack.len(),
+            sbase,
             job_own: false,
-        }))?;
+        }));
         Ok((ptr, nb))
     }
 
