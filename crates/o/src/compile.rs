@@ -304,6 +304,21 @@ pub(crate) fn int_verb(v: Verb) -> bool {
     )
 }
 
+/// Replaces each jump to a `Return` with the `Return` itself (the branch of
+/// a condition in tail position returns at once).
+fn return_for_jumps_to_return(code: &mut [Op]) {
+    // Backwards, so a jump to a jump (nested conditions) that reaches a
+    // return is resolved first: jumps only go forward.
+    for i in (0..code.len()).rev() {
+        if let Op::Jump(t) = code[i]
+            && (t as usize) > i
+            && matches!(code.get(t as usize), Some(Op::Return))
+        {
+            code[i] = Op::Return;
+        }
+    }
+}
+
 /// Points the jump at `at` to `target`.
 fn patch_jump(b: &mut Builder, at: usize, target: u32) {
     b.code[at] = match b.code[at] {
@@ -361,6 +376,7 @@ impl Compiler<'_> {
             self.expr(e, b);
         }
         b.code.push(Op::Return);
+        return_for_jumps_to_return(&mut b.code);
     }
 
     fn template(&mut self, params: Vec<Sym>, body: &[Node], src: ChunkSrc, b: &mut Builder) -> u32 {

@@ -765,8 +765,8 @@ impl Interp {
     #[inline(always)]
     fn run_frames(&mut self, fuel: &mut u64, host: &mut dyn Host) -> OResult<()> {
         let mut fi = self.frames.len() - 1;
-        let (mut chunk, mut pc, mut lbase, mut job_own) = match &self.frames[fi] {
-            Frame::Code(f) => (f.chunk, f.pc, f.lbase, f.job_own),
+        let (mut chunk, mut pc, mut lbase, mut sbase, mut job_own) = match &self.frames[fi] {
+            Frame::Code(f) => (f.chunk, f.pc, f.lbase, f.sbase, f.job_own),
             Frame::Job(_) => return Ok(()),
         };
         macro_rules! save {
@@ -918,6 +918,7 @@ impl Interp {
                         }
                         (chunk, lbase) = self.enter_lambda(l, n, tail, lbase)?;
                         job_own = false;
+                        sbase = self.stack.len();
                         fi = self.frames.len() - 1;
                         pc = 0;
                         continue;
@@ -946,6 +947,7 @@ impl Interp {
                         self.globals.vals[g as usize] = f;
                         (chunk, lbase) = entered?;
                         job_own = false;
+                        sbase = self.stack.len();
                         fi = self.frames.len() - 1;
                         pc = 0;
                         continue;
@@ -1029,9 +1031,8 @@ impl Interp {
                 }
                 Op::Return => {
                     let v = self.pop();
-                    if let Frame::Code(f) = &self.frames[fi] {
-                        let sb = f.sbase;
-                        self.stack.truncate(sb);
+                    if self.stack.len() > sbase {
+                        self.stack.truncate(sbase);
                     }
                     if job_own
                         && fi > 0
@@ -1072,6 +1073,7 @@ impl Interp {
                             pc = f.pc;
                             lbase = f.lbase;
                             job_own = f.job_own;
+                            sbase = f.sbase;
                             fi = self.frames.len() - 1;
                             self.stack.push(v);
                         }
@@ -1137,14 +1139,11 @@ fn push_args(locals: &mut Vec<Option<Value>>, args: Args) {
     }
 }
 
-/// True when the instruction at `pc` returns at once (directly or by a jump
-/// to a return): a call just before it is a tail call.
+/// True when the instruction at `pc` returns at once (the compiler turns a
+/// jump to a return into a return): a call just before it is a tail call.
+#[inline(always)]
 fn is_tail(ck: &Chunk, pc: usize) -> bool {
-    match ck.code.get(pc) {
-        Some(Op::Return) => true,
-        Some(Op::Jump(t)) => matches!(ck.code.get(*t as usize), Some(Op::Return)),
-        _ => false,
-    }
+    matches!(ck.code.get(pc), Some(Op::Return))
 }
 
 #[allow(dead_code)]

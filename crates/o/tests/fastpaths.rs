@@ -80,3 +80,15 @@ fn adverb_jobs_reuse_their_lambda_frame() {
     check("{x+y}/(1 2;3;4 5)", "8 10");
     check("{x+y}/0N 1 2", "0N");
 }
+
+#[test]
+fn nested_conditions_return_from_any_branch() {
+    check("f:{$[x<5;$[x<2;`a;`b];f x-1]}; f'0 3 9", "`a`b`b");
+    check("f:{$[x>0;$[x>5;f x-2;f x-1];`done]}; f 20", "`done");
+    check("{$[x;$[y;1;2];$[y;3;4]]}'[0 0 1 1;0 1 0 1]", "4 3 2 1");
+    check("{a:$[x<2;10;20]; a+1}'0 5", "11 21");
+    check(
+        "{$[x<2;x;x>5;$[x>8;`big;`mid];`small]}'0 1 3 6 9",
+        "(0;1;`small;`mid;`big)",
+    );
+}
