@@ -57,6 +57,11 @@ pub(crate) enum Op {
     /// Pops the target, `n` indices (first on top) and the value; amends.
     Amend(u32, Option<Verb>),
     Return,
+    /// `Local(s) Return` fused (the `Return` stays after it as a jump target).
+    ReturnLocal(u16),
+    /// `Dyad(v) Return` fused (the `Return` stays after it as a jump target,
+    /// and is where a dyad that calls a function resumes).
+    ReturnDyad(Verb),
 }
 
 /// What a chunk was compiled from (for printing functions).
@@ -319,6 +324,21 @@ fn return_for_jumps_to_return(code: &mut [Op]) {
     }
 }
 
+/// Fuses a local read or a dyad just before a `Return` into it. The
+/// `Return` itself stays, so jumps to it and a resumed dyad still find it;
+/// a jump to the fused instruction does what the pair did.
+fn fuse_returns(code: &mut [Op]) {
+    for i in 1..code.len() {
+        if matches!(code[i], Op::Return) {
+            code[i - 1] = match code[i - 1] {
+                Op::Local(s) => Op::ReturnLocal(s),
+                Op::Dyad(v) => Op::ReturnDyad(v),
+                other => other,
+            };
+        }
+    }
+}
+
 /// Points the jump at `at` to `target`.
 fn patch_jump(b: &mut Builder, at: usize, target: u32) {
     b.code[at] = match b.code[at] {
@@ -377,6 +397,7 @@ impl Compiler<'_> {
         }
         b.code.push(Op::Return);
         return_for_jumps_to_return(&mut b.code);
+        fuse_returns(&mut b.code);
     }
 
     fn template(&mut self, params: Vec<Sym>, body: &[Node], src: ChunkSrc, b: &mut Builder) -> u32 {

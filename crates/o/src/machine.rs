@@ -1029,8 +1029,41 @@ impl Interp {
                     let r = index::amend(target, &idx, op, &v)?;
                     self.stack.push(r);
                 }
-                Op::Return => {
-                    let v = self.pop();
+                Op::Return | Op::ReturnLocal(_) | Op::ReturnDyad(_) => {
+                    let v = match op {
+                        Op::ReturnLocal(s) => self.local(ck, lbase, s)?,
+                        Op::ReturnDyad(v) => {
+                            let len = self.stack.len();
+                            if len >= 2
+                                && let Value::Int(a) = self.stack[len - 1]
+                                && let Value::Int(b) = self.stack[len - 2]
+                                && let Some(r) = int_dyad(v, a, b)
+                            {
+                                // SAFETY: `len >= 2` and both elements given
+                                // up are `Int`s, which own nothing.
+                                unsafe { self.stack.set_len(len - 2) };
+                                Value::Int(r)
+                            } else {
+                                let x = self.pop();
+                                let y = self.pop();
+                                match self.dyad(v, x, y, host)? {
+                                    Some(r) => {
+                                        if crate::value::take_too_deep() {
+                                            return Err(limit("value too deep or too large"));
+                                        }
+                                        r
+                                    }
+                                    // The dyad called a function: its result
+                                    // comes back to the `Return` after this.
+                                    None => {
+                                        save!();
+                                        return Ok(());
+                                    }
+                                }
+                            }
+                        }
+                        _ => self.pop(),
+                    };
                     if self.stack.len() > sbase {
                         self.stack.truncate(sbase);
                     }

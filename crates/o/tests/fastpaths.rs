@@ -92,3 +92,11 @@ fn nested_conditions_return_from_any_branch() {
         "(0;1;`small;`mid;`big)",
     );
 }
+
+#[test]
+fn a_returned_dyad_that_runs_a_job_returns_its_result() {
+    check("{{x>1}#x}1 2 3", "2 3");
+    check("{{x>1}_x}1 2 3", ",1");
+    check("{a:x;{x>1}#a}1 2 3", "2 3");
+    check("f:{$[x<1;0;x]}; {f x}'0 1 2", "0 1 2");
+}
