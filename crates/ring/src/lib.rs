@@ -118,11 +118,28 @@
 //!
 //! Per message (Ir at 2M minus Ir at 1M, rustc 1.95, x86_64): `enso-one`
 //! 46 (rtrb 49), `enso-batch` 11 (rtrb 6: a 16-byte slot carries its stamp,
-//! and a commit stores one stamp per value), `bcast-one` 74 for one
+//! and a commit stores one stamp per value), `bcast-one` 69 for one
 //! publish read by two subscribers, `mpsc-one` 59 (crossbeam-channel 108).
 //! Two things keep these paths small: the doorbell's wake-up is out of line
 //! (only `Park` rings call it), and batch loops walk contiguous runs of
 //! slots rather than masking every position.
+//!
+//! Limits the instruction counts do not show (two-thread runs, 2-vCPU KVM):
+//!
+//! - Ping-pong through a pair of rings moves at least two lines per round
+//!   trip, one per direction; two padded atomics bounced that way take
+//!   about 1.9x the single-line floor (`enso-bench pingpong`, rows
+//!   "one cache line" and "two cache lines"), so no pair of rings reaches
+//!   1.25x of the single line.
+//! - A claim by CAS is a locked instruction, which waits for the
+//!   producer's earlier stores to reach its cache; when the consumer has
+//!   just read that slot's line, that is a cross-core fetch per message.
+//!   One `lock xadd` on a private counter per push slows the SPSC ring to
+//!   the MPSC figures (about 8x), so a CAS-claimed MPSC queue stays near
+//!   crossbeam's one-at-a-time rate; batches (one CAS per chunk) avoid it.
+//! - For `u64`, a stamped slot is 16 bytes: a batch moves twice the lines
+//!   of rtrb's packed 8-byte slots, which bounds `enso-batch` against rtrb's
+//!   chunks.
 
 pub mod broadcast;
 pub mod config;
