@@ -39,6 +39,9 @@ pub(crate) enum Op {
     Call(u32),
     /// Applies global `g` to `n` arguments popped from the stack.
     CallGlobal(u32, u32),
+    /// `DyadLocalConst(v, l, c) CallGlobal(g, 1)` fused, for the verbs of
+    /// [`int_verb`] (whose dyad never calls a function).
+    CallGlobalLocalConst(u32, Verb, u16, u32),
     /// Pops a left argument and binds it to the verb (`2+`).
     Curry(Verb),
     /// The verb at a train's hole: pops the right argument and applies the
@@ -252,6 +255,16 @@ fn hole_is_plain_verb(n: &Node) -> bool {
 fn call(b: &mut Builder, n: u32) {
     if let (Some(Op::Global(g)), true) = (b.code.last().copied(), b.code.len() > b.barrier) {
         b.code.pop();
+        let len = b.code.len();
+        // `f[x-1]`: the one argument is a local-constant int dyad.
+        if n == 1
+            && len > b.barrier
+            && let Some(Op::DyadLocalConst(v, l, c)) = b.code.last().copied()
+            && int_verb(v)
+        {
+            b.code[len - 1] = Op::CallGlobalLocalConst(g, v, l, c);
+            return;
+        }
         b.code.push(Op::CallGlobal(g, n));
     } else {
         b.code.push(Op::Call(n));

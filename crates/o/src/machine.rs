@@ -792,6 +792,42 @@ impl Interp {
                 }
             };
         }
+        // Calls global `$g` with the top `$n` stack values (the body of
+        // `CallGlobal`, shared with the fused ops that push the argument).
+        macro_rules! call_global {
+            ($ck:expr, $g:expr, $n:expr) => {{
+                let (ck, g, n): (&Chunk, u32, u32) = ($ck, $g, $n);
+                let n = n as usize;
+                // The function is moved out of its global while the
+                // call is set up (no reference count is touched) and
+                // put back before anything can read globals.
+                let f = self.globals.vals[g as usize].take();
+                if let Some(Value::Func(func)) = &f
+                    && let Func::Lambda(l) = &**func
+                    && self.can_enter(l, n)
+                {
+                    let tail = is_tail(ck, pc);
+                    if !tail {
+                        save!();
+                    }
+                    let entered = self.enter_lambda(l, n, tail, lbase);
+                    self.globals.vals[g as usize] = f;
+                    (chunk, lbase) = entered?;
+                    job_own = false;
+                    sbase = self.stack.len();
+                    fi = self.frames.len() - 1;
+                    pc = 0;
+                    continue;
+                }
+                self.globals.vals[g as usize] = f;
+                let f = self.global(g)?;
+                let mut args = Vec::with_capacity(n);
+                for _ in 0..n {
+                    args.push(self.pop());
+                }
+                later!(self.call(f, args, host)?);
+            }};
+        }
         loop {
             if *fuel == 0 {
                 save!();
@@ -929,36 +965,31 @@ impl Interp {
                     }
                     later!(self.call(f, args, host)?);
                 }
-                Op::CallGlobal(g, n) => {
-                    let n = n as usize;
-                    // The function is moved out of its global while the
-                    // call is set up (no reference count is touched) and
-                    // put back before anything can read globals.
-                    let f = self.globals.vals[g as usize].take();
-                    if let Some(Value::Func(func)) = &f
-                        && let Func::Lambda(l) = &**func
-                        && self.can_enter(l, n)
+                Op::CallGlobal(g, n) => call_global!(ck, g, n),
+                Op::CallGlobalLocalConst(g, v, l, c) => {
+                    let y = &ck.consts[c as usize];
+                    if let (Some(Value::Int(a)), Value::Int(b)) =
+                        (&self.locals[lbase + l as usize], y)
+                        && let Some(r) = int_dyad(v, *a, *b)
                     {
-                        let tail = is_tail(ck, pc);
-                        if !tail {
-                            save!();
+                        self.stack.push(Value::Int(r));
+                    } else {
+                        let y = y.clone();
+                        let x = self.local(ck, lbase, l)?;
+                        // The compiler fuses only verbs whose dyad is
+                        // computed at once (`int_verb`).
+                        let Some(r) = self.dyad(v, x, y, host)? else {
+                            return Err(OError::new(
+                                ErrorKind::Type,
+                                format!("'{}' in an argument did not give a value.", v.as_char()),
+                            ));
+                        };
+                        if crate::value::take_too_deep() {
+                            return Err(limit("value too deep or too large"));
                         }
-                        let entered = self.enter_lambda(l, n, tail, lbase);
-                        self.globals.vals[g as usize] = f;
-                        (chunk, lbase) = entered?;
-                        job_own = false;
-                        sbase = self.stack.len();
-                        fi = self.frames.len() - 1;
-                        pc = 0;
-                        continue;
+                        self.stack.push(r);
                     }
-                    self.globals.vals[g as usize] = f;
-                    let f = self.global(g)?;
-                    let mut args = Vec::with_capacity(n);
-                    for _ in 0..n {
-                        args.push(self.pop());
-                    }
-                    later!(self.call(f, args, host)?);
+                    call_global!(ck, g, 1)
                 }
                 Op::TrainHole(v) => {
                     let r = self.pop();

@@ -100,3 +100,14 @@ fn a_returned_dyad_that_runs_a_job_returns_its_result() {
     check("{a:x;{x>1}#a}1 2 3", "2 3");
     check("f:{$[x<1;0;x]}; {f x}'0 1 2", "0 1 2");
 }
+
+#[test]
+fn fused_call_of_a_global_with_a_computed_argument() {
+    check("f:{x}; {f[x-1.5]}3", "1.5");
+    check("f:{x*2}; {f[x-1]}'(1;2.5)", "0 3");
+    check("l:10 20 30; {l[x-1]}2", "20");
+    check("a:5;f:{x};{c:f[a+1];a:1;c}[]", "6");
+    check("f:{x+y}; {f[x-1]}3", "{[x;y]x+y}[2;]");
+    check("p:{x+y}[1]; {p[x-1]}3", "3");
+    check("fib:{$[x<2;x;fib[x-1]+fib[x-2]]}; fib 15", "610");
+}
