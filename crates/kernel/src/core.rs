@@ -20,7 +20,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::bus::{Mail, Message};
 use crate::context::{Context, Services};
@@ -36,6 +36,7 @@ use crate::timer::TimerAction;
 use crate::timerfd::{TIMERFD, TimerFd};
 use crate::topology::{IdlePolicy, Quanta};
 use crate::tsc;
+use crate::turnclock::TurnClock;
 use crate::waker;
 use enso_sched::{ReadyHandle, ReadyQueue};
 
@@ -77,23 +78,24 @@ impl Core {
     /// Runs the loop until a `Halt` message, then drops every task.
     pub(crate) fn run(&mut self) {
         waker::enter(self.shared.kernel, self.idx, self.table.slots.len());
-        let mut idle_since: Option<Instant> = None;
-        let mut prev_start = Instant::now();
+        let mut clock = TurnClock::new(self.shared.epoch);
+        let mut idle_since: Option<u64> = None;
+        let mut prev_start = clock.read().ns;
         let mut prev_work = false;
         while !self.halted {
-            // One clock read per turn, plus one per poll (see `poll_slot`):
-            // the time since the previous turn's start is that turn's, busy
-            // or idle.
-            let start = Instant::now();
-            let spent = (start - prev_start).as_nanos() as u64;
+            // One clock read per turn (a TSC read, see `turnclock`), plus
+            // two per poll (see `poll_slot`): the time since the previous
+            // turn's start is that turn's, busy or idle.
+            let start = clock.read();
+            let spent = start.ns.saturating_sub(prev_start);
             if prev_work {
                 self.sv.counters.busy_ns += spent;
             } else {
                 self.sv.counters.idle_ns += spent;
             }
-            prev_start = start;
-            self.rt.turn_tsc = tsc::now();
-            self.sv.now = start.duration_since(self.shared.epoch).as_nanos() as u64;
+            prev_start = start.ns;
+            self.rt.turn_tsc = start.tsc;
+            self.sv.now = start.ns;
             let mut work = self.bus_phase();
             if self.halted {
                 break;
@@ -110,7 +112,7 @@ impl Core {
                 idle_since = None;
                 self.publish_stats();
             } else {
-                let since = *idle_since.get_or_insert(start);
+                let since = *idle_since.get_or_insert(start.ns);
                 // Idle spinning publishes now and then, not every turn.
                 if self.sv.counters.turns.is_multiple_of(IDLE_PUBLISH) {
                     self.publish_stats();
@@ -502,11 +504,13 @@ impl Core {
                 .is_some_and(|d| d <= sh.now())
     }
 
-    fn idle_step(&mut self, since: Instant) {
+    /// Idles after a turn that found no work; `since`: the turn clock when
+    /// the core went idle (the current turn's clock is `sv.now`).
+    fn idle_step(&mut self, since: u64) {
         let park = match self.idle {
             IdlePolicy::Spin => false,
             IdlePolicy::Park => true,
-            IdlePolicy::SpinThenPark(d) => since.elapsed() >= d,
+            IdlePolicy::SpinThenPark(d) => self.sv.now.saturating_sub(since) >= d.as_nanos() as u64,
         };
         if !park {
             std::hint::spin_loop();

@@ -73,6 +73,7 @@ mod timer;
 mod timerfd;
 mod topology;
 mod tsc;
+mod turnclock;
 mod validate;
 mod waker;
 
