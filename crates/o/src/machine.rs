@@ -654,7 +654,7 @@ impl Interp {
     /// callee runs the same chunk. The new frame borrows its chunk when the
     /// code frame below runs the same one (recursion), so a recursive call
     /// touches no reference count. Returns the new frame's chunk and local base.
-    #[inline]
+    #[inline(always)]
     fn enter_lambda(
         &mut self,
         l: &Lambda,
