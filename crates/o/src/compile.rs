@@ -10,6 +10,12 @@
 //!
 //! Arguments are evaluated right to left, as in oK, and pushed so that the
 //! first argument ends on top of the operand stack.
+//!
+//! A peephole pass fuses common sequences into one instruction (one step of
+//! fuel): a dyad on a local and a constant or two locals, a condition that
+//! tests a local against a constant, a global called on such a dyad
+//! (`f[x-1]`), and a local read or dyad just before a return; a jump to a
+//! return becomes the return. None of these crosses a jump target.
 
 use crate::ast::{LambdaSrc, Node};
 use crate::error::OResult;

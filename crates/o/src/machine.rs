@@ -7,6 +7,16 @@
 //! job step costs one unit of fuel; when the fuel runs out [`Interp::run`]
 //! returns [`Outcome::Suspended`] and the next `run` resumes exactly there.
 //!
+//! Fast paths (each gives exactly what the general path gives): ints are
+//! computed in place by the fused instructions of [`crate::compile`]; a
+//! lambda entered from a call moves its arguments from the operand stack
+//! into its locals without allocating, and a recursive call borrows its
+//! chunk from the caller's frame instead of taking a reference
+//! (`CodeFrame`); when a lambda called by an adverb job returns, the job
+//! writes the next call's arguments into the same frame
+//! (`Job::resume_own`) and the lambda reruns without a frame being popped
+//! and pushed.
+//!
 //! Threading: an [`Interp`] owns all its state and every value is built on
 //! `Arc`, so the interpreter is `Send`: it can be created on one thread and
 //! moved to the core that runs it. It is not `Sync`; run it from one thread
