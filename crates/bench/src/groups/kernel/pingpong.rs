@@ -282,6 +282,10 @@ impl Sleeper {
 fn wake_floor(p: &Params) -> Result<Sample, BenchError> {
     let (mut a, wake_a) = Sleeper::new(p)?;
     let (mut b, wake_b) = Sleeper::new(p)?;
+    // Borrowed, not moved: a waker dropped by the worker that finishes first
+    // would close its eventfd, and epoll forgets a pending event on a closed
+    // fd, so the other worker's last wake would be lost.
+    let (wake_a, wake_b) = (&wake_a, &wake_b);
     let word = AtomicU64::new(0);
     let word = &word;
     let n = p.items;
