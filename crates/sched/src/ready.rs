@@ -4,9 +4,11 @@
 //! urgent), FIFO within a level. Each level is an intrusive doubly linked
 //! list threaded through preallocated arrays, and a 256-bit bitmap (four
 //! words plus a 4-bit summary) says which levels are non-empty, so `push`,
-//! `pop` (highest first), `remove` and `change_priority` are O(1) with two
-//! `leading_zeros` and no loop over levels. The highest non-empty level is
-//! cached: `pop` consults the bitmap only when it empties the top level.
+//! `pop` (highest first), `remove` and `change_priority` are O(1) with a
+//! bit search or two and no loop over levels. The highest non-empty level
+//! and its bitmap word are cached: `pop` takes the next level from the
+//! cached word without a branch, and consults the rest of the bitmap only
+//! when a whole word (64 levels) empties.
 //!
 //! # Layout (what `pop` touches)
 //!
@@ -32,6 +34,15 @@
 //! bits: a handle held across 2^32 reuses of one slot could alias.)
 
 use crate::error::{CapacityError, Full, NIL, StaleHandle, check_capacity};
+
+/// Level `l`'s bit in its bitmap word: bit `63 - l % 64`, reversed, so
+/// that the highest level of a word is its lowest set bit, found by
+/// `trailing_zeros` (`tzcnt`, which baseline x86_64 code may use, where
+/// `leading_zeros` is a slower `bsr` unless `lzcnt` is enabled).
+#[inline(always)]
+const fn level_bit(l: usize) -> u64 {
+    (1 << 63) >> (l % 64)
+}
 
 /// Number of priority levels.
 pub const LEVELS: usize = 256;
@@ -75,6 +86,10 @@ pub struct ReadyQueue<T> {
     /// `[head, tail]` of each level, side by side: one cache line access.
     ends: Box<[[u32; 2]; LEVELS]>,
     words: [u64; 4],
+    /// A copy of the top level's bitmap word (`words[(top - 1) / 64]`; 0
+    /// when empty), so that `pop` finds the next level without loading
+    /// the word it stored in the previous pop.
+    top_bits: u64,
     summary: u32,
     /// Highest non-empty level plus one (0: empty), kept so that `pop`
     /// does not search the bitmap unless it empties the top level.
@@ -101,6 +116,7 @@ impl<T> ReadyQueue<T> {
             tags: vec![tag; n as usize].into_boxed_slice(),
             ends: Box::new([[NIL; 2]; LEVELS]),
             words: [0; 4],
+            top_bits: 0,
             summary: 0,
             top: 0,
             free: 0,
@@ -158,8 +174,24 @@ impl<T> ReadyQueue<T> {
             return 0;
         }
         let word = 31 - self.summary.leading_zeros();
-        let bit = 63 - self.words[word as usize & 3].leading_zeros();
+        let bit = 63 - self.words[word as usize & 3].trailing_zeros();
         word * 64 + bit + 1
+    }
+
+    /// The top level's whole bitmap word emptied: the next top is in a
+    /// lower word, if any. Once per 64 levels, so out of `pop`'s line.
+    #[cold]
+    #[inline(always)]
+    fn word_emptied(&mut self, word: usize) {
+        self.summary &= !(1 << word);
+        self.top = self.search_top();
+        self.sync_top_bits();
+    }
+
+    /// Re-reads `top_bits` after `top` or the top's word changed.
+    #[inline]
+    fn sync_top_bits(&mut self) {
+        self.top_bits = self.words[(self.top.wrapping_sub(1) / 64) as usize & 3];
     }
 
     /// The oldest entry of the highest non-empty level, without removing it.
@@ -176,7 +208,7 @@ impl<T> ReadyQueue<T> {
     ///
     /// O(1): the cached top level's head, its `next` link, its value and
     /// one bitmap word; the summary only when a 64-level word empties.
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(u8, T)> {
         let level = self.highest_priority()?;
         let l = level as usize;
@@ -189,22 +221,32 @@ impl<T> ReadyQueue<T> {
         self.len -= 1;
         // Whether the level empties is a coin toss when levels hold an
         // entry or two, so it is not a branch (a mispredicted one costs
-        // more than the whole pop): the level's bit is cleared or not
-        // arithmetically, and since `l` was the highest level, the new
-        // top is the highest bit left in its word, bit `l` itself when
-        // the level did not empty. Only a word that empties (once per 64
-        // levels) takes the search through the summary.
+        // more than the whole pop), and what follows from it is computed
+        // before it is known: level `l` is the lowest set bit of
+        // `top_bits` (bits are reversed, see `level_bit`), so the word
+        // without it and the top that leaves depend only on `top_bits`;
+        // `emptied` then selects by mask. The next pop's level thus waits
+        // on the `ends` load and one select, not on a bit search. Only a
+        // word that empties (once per 64 levels) takes the search through
+        // the summary.
         let emptied = index == tail;
         self.ends[l] = [next, if emptied { NIL } else { tail }];
         let word = (l / 64) & 3;
-        let bits = self.words[word] & !(u64::from(emptied) << (l % 64));
+        let top_bits = self.top_bits;
+        let rest = top_bits & top_bits.wrapping_sub(1);
+        let top_if_emptied = word as u32 * 64 + 64 - rest.trailing_zeros();
+        let mask = u64::from(emptied).wrapping_neg();
+        let bits = top_bits ^ ((top_bits ^ rest) & mask);
         self.words[word] = bits;
-        if bits != 0 {
-            self.top = word as u32 * 64 + 64 - bits.leading_zeros();
-        } else {
-            self.summary &= !(1 << word);
-            self.top = self.search_top();
+        self.top_bits = bits;
+        self.top ^= (self.top ^ top_if_emptied) & mask as u32;
+        if bits == 0 {
+            self.word_emptied(word);
         }
+        debug_assert_eq!(
+            self.top_bits,
+            self.words[(self.top.wrapping_sub(1) / 64) as usize & 3]
+        );
         self.values[i].take().map(|v| (level, v))
     }
 
@@ -252,9 +294,10 @@ impl<T> ReadyQueue<T> {
         self.next[i] = NIL;
         if tail == NIL {
             self.ends[l][0] = index;
-            self.words[l / 64] |= 1 << (l % 64);
+            self.words[l / 64] |= level_bit(l);
             self.summary |= 1 << (l / 64);
             self.top = self.top.max(l as u32 + 1);
+            self.sync_top_bits();
         } else {
             self.next[tail as usize] = index;
         }
@@ -265,13 +308,14 @@ impl<T> ReadyQueue<T> {
     #[inline]
     fn clear_level(&mut self, l: usize) {
         let word = (l / 64) & 3;
-        self.words[word] &= !(1 << (l % 64));
+        self.words[word] &= !level_bit(l);
         if self.words[word] == 0 {
             self.summary &= !(1 << word);
         }
         if self.top == l as u32 + 1 {
             self.top = self.search_top();
         }
+        self.sync_top_bits();
     }
 
     /// Takes a queued entry out of its level's list (the head by the
