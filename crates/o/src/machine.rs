@@ -15,7 +15,13 @@
 //! (`CodeFrame`); when a lambda called by an adverb job returns, the job
 //! writes the next call's arguments into the same frame
 //! (`Job::resume_own`) and the lambda reruns without a frame being popped
-//! and pushed.
+//! and pushed. A lambda with an int kernel ([`crate::compile`]) folded over
+//! an int vector (`{x+y}/1+!n`, and scans) runs whole calls in the kernel
+//! once its first call has returned an int: the accumulator and the item go
+//! straight into unboxed int slots, nothing is pushed or boxed per call,
+//! and each call spends the same fuel as the general path (one unit per
+//! instruction and one for the job's step), run only while the fuel covers
+//! a whole call, so a run suspends exactly where the general path would.
 //!
 //! Threading: an [`Interp`] owns all its state and every value is built on
 //! `Arc`, so the interpreter is `Send`: it can be created on one thread and
@@ -26,8 +32,8 @@
 //! the length of any one list built by a verb are bounded; exceeding a bound
 //! is a `limit` error, so a runaway script cannot exhaust memory.
 
-use crate::adverbs::{self, Action, Args, Job, Step};
-use crate::compile::{Chunk, Globals, Op, compile_program};
+use crate::adverbs::{self, Action, Args, IntFold, Job, Step};
+use crate::compile::{Chunk, Globals, KERNEL_LOCALS, KERNEL_STACK, KOp, Op, compile_program};
 use crate::error::{ErrorKind, OError, OResult, expected, limit, valence};
 use crate::host::{Host, HostResult, NoHost};
 use crate::parser::parse;
@@ -1112,6 +1118,19 @@ impl Interp {
                         && fi > 0
                         && let Frame::Job(job) = &mut self.frames[fi - 1]
                     {
+                        let mut v = v;
+                        // A fold over ints of a lambda with an int kernel:
+                        // whole calls run in the kernel while the fuel
+                        // lasts for one more (the rest go the general way).
+                        if let (Some(k), Value::Int(acc)) = (&ck.kernel, &v)
+                            && ck.nparams == 2
+                            && *fuel > k.len() as u64
+                            && let Some(fold) = job.int_fold()
+                            && let Some(regs) =
+                                kernel_regs(&self.locals[lbase..lbase + ck.nlocals], ck.nparams)
+                        {
+                            v = Value::Int(run_int_fold(k, regs, fold, *acc, fuel));
+                        }
                         if *fuel == 0 {
                             self.locals.truncate(lbase);
                             self.frames.pop();
@@ -1157,6 +1176,138 @@ impl Interp {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The kernel's locals of a frame whose `locals` are its parameters (set
+/// per call) and then its captures, when every capture is an int.
+#[inline]
+fn kernel_regs(locals: &[Option<Value>], nparams: usize) -> Option<[i64; KERNEL_LOCALS]> {
+    let mut regs = [0; KERNEL_LOCALS];
+    for (r, l) in regs.iter_mut().zip(locals).skip(nparams) {
+        match l {
+            Some(Value::Int(i)) => *r = *i,
+            _ => return None,
+        }
+    }
+    Some(regs)
+}
+
+/// Runs calls of an int kernel `code` (a two-parameter lambda) for an int
+/// fold, starting from accumulator `acc`, while items are left and the fuel
+/// covers one more whole call: the call's instructions (at most one per
+/// instruction of the code, as jumps only go forward) and the job's step
+/// that resumes it, the same fuel as the general path spends. Returns the
+/// last accumulator, which the caller hands to the job as the result of
+/// the call that just returned.
+fn run_int_fold(
+    code: &[KOp],
+    mut regs: [i64; KERNEL_LOCALS],
+    fold: IntFold<'_>,
+    mut acc: i64,
+    fuel: &mut u64,
+) -> i64 {
+    let need = code.len() as u64;
+    let mut left = *fuel;
+    let mut i = *fold.i;
+    let mut scan = fold.scan;
+    let mut st = [0i64; KERNEL_STACK];
+    while left > need
+        && let Some(&item) = fold.items.get(i)
+    {
+        if let Some(s) = &mut scan {
+            s.push(Value::Int(acc));
+        }
+        left -= 1;
+        i += 1;
+        regs[0] = acc;
+        regs[1] = item;
+        acc = run_kernel(code, &regs, &mut st, &mut left);
+    }
+    *fold.i = i;
+    *fuel = left;
+    acc
+}
+
+/// Runs an int kernel once with `regs` as its locals, spending one unit of
+/// `fuel` per instruction; the caller made sure the fuel covers the code's
+/// length. [`int_kernel`](crate::compile::int_kernel) checked every verb
+/// is an int verb, every local index is in range and the operand stack
+/// stays within [`KERNEL_STACK`] without underflow on every path.
+#[inline(always)]
+fn run_kernel(
+    code: &[KOp],
+    regs: &[i64; KERNEL_LOCALS],
+    st: &mut [i64; KERNEL_STACK],
+    fuel: &mut u64,
+) -> i64 {
+    let mut sp = 0usize;
+    let mut pc = 0usize;
+    // The verbs were checked, so `int_dyad` always answers.
+    let dy = |v: Verb, a: i64, b: i64| int_dyad(v, a, b).unwrap_or(0);
+    // The unchecked indexing below is sound: `int_kernel` checked that
+    // every local index is below `KERNEL_LOCALS`, that the stack depth
+    // before each push is below `KERNEL_STACK` and before each pop at
+    // least the number popped, on every path, and that every jump goes
+    // forward to an instruction of the code and no path runs off its end,
+    // so `pc`, `sp` and every local index stay in range.
+    // SAFETY: `l` is a checked local index (see above).
+    let r = |l: u16| unsafe { *regs.get_unchecked(l as usize) };
+    macro_rules! push {
+        ($e:expr) => {{
+            let x = $e;
+            // SAFETY: see above.
+            unsafe { *st.get_unchecked_mut(sp) = x };
+            sp += 1;
+        }};
+    }
+    macro_rules! at {
+        ($i:expr) => {
+            // SAFETY: see above.
+            unsafe { *st.get_unchecked($i) }
+        };
+    }
+    loop {
+        // SAFETY: see above.
+        let op = unsafe { code.get_unchecked(pc) };
+        pc += 1;
+        *fuel -= 1;
+        match *op {
+            KOp::Const(c) => push!(c),
+            KOp::Local(l) => push!(r(l)),
+            KOp::DyadLocalConst(v, l, c) => push!(dy(v, r(l), c)),
+            KOp::DyadLocalLocal(v, l, m) => push!(dy(v, r(l), r(m))),
+            KOp::Dyad(v) => {
+                let z = dy(v, at!(sp - 1), at!(sp - 2));
+                sp -= 1;
+                // SAFETY: see above.
+                unsafe { *st.get_unchecked_mut(sp - 1) = z };
+            }
+            KOp::JumpUnlessLocalConst(v, l, c, t) => {
+                if dy(v, r(l), c) == 0 {
+                    pc = t as usize;
+                }
+            }
+            KOp::Jump(t) => pc = t as usize,
+            KOp::JumpIfFalse(t) => {
+                sp -= 1;
+                if at!(sp) == 0 {
+                    pc = t as usize;
+                }
+            }
+            KOp::Pop => sp -= 1,
+            KOp::Return => return at!(sp - 1),
+            KOp::ReturnLocal(l) => return r(l),
+            KOp::ReturnDyad(v) => return dy(v, at!(sp - 1), at!(sp - 2)),
+            KOp::ReturnDyadLocalConst(v, l, c) => {
+                *fuel -= 1;
+                return dy(v, r(l), c);
+            }
+            KOp::ReturnDyadLocalLocal(v, l, m) => {
+                *fuel -= 1;
+                return dy(v, r(l), r(m));
             }
         }
     }
