@@ -719,14 +719,24 @@ impl Interp {
             Some(Frame::Code(f)) if f.chunk == ptr => None,
             _ => Some(handed.unwrap_or_else(|| l.chunk.clone())),
         };
-        self.frames.push(Frame::Code(CodeFrame {
-            own,
-            chunk: ptr,
-            pc: 0,
-            lbase: nb,
-            sbase,
-            job_own: false,
-        }));
+        self.frames.reserve(1);
+        let len = self.frames.len();
+        // SAFETY: one slot past `len` was just reserved; it is written
+        // before the length covers it. (Written in place, field by field:
+        // a pushed `Frame` built on the Rust stack first is copied with
+        // wide loads that stall on the narrow stores just made.)
+        unsafe {
+            let slot = self.frames.as_mut_ptr().add(len);
+            slot.write(Frame::Code(CodeFrame {
+                own,
+                chunk: ptr,
+                pc: 0,
+                lbase: nb,
+                sbase,
+                job_own: false,
+            }));
+            self.frames.set_len(len + 1);
+        }
         Ok((ptr, nb))
     }
 
@@ -909,7 +919,7 @@ impl Interp {
                         (&self.locals[lbase + l as usize], y)
                         && let Some(r) = int_dyad(v, *a, *b)
                     {
-                        self.stack.push(Value::Int(r));
+                        push_int(&mut self.stack, r);
                         continue;
                     }
                     let y = y.clone();
@@ -922,7 +932,7 @@ impl Interp {
                         &self.locals[lbase + r as usize],
                     ) && let Some(z) = int_dyad(v, *a, *b)
                     {
-                        self.stack.push(Value::Int(z));
+                        push_int(&mut self.stack, z);
                         continue;
                     }
                     let y = self.local(ck, lbase, r)?;
@@ -988,7 +998,7 @@ impl Interp {
                         (&self.locals[lbase + l as usize], y)
                         && let Some(r) = int_dyad(v, *a, *b)
                     {
-                        self.stack.push(Value::Int(r));
+                        push_int(&mut self.stack, r);
                     } else {
                         let y = y.clone();
                         let x = self.local(ck, lbase, l)?;
@@ -1078,7 +1088,10 @@ impl Interp {
                 }
                 Op::Return | Op::ReturnLocal(_) | Op::ReturnDyad(_) => {
                     let v = match op {
-                        Op::ReturnLocal(s) => self.local(ck, lbase, s)?,
+                        Op::ReturnLocal(s) => match &self.locals[lbase + s as usize] {
+                            Some(Value::Int(i)) => Value::Int(*i),
+                            _ => self.local(ck, lbase, s)?,
+                        },
                         Op::ReturnDyad(v) => {
                             let len = self.stack.len();
                             if len >= 2
@@ -1168,7 +1181,7 @@ impl Interp {
                             job_own = f.job_own;
                             sbase = f.sbase;
                             fi = self.frames.len() - 1;
-                            self.stack.push(v);
+                            push_value(&mut self.stack, v);
                         }
                         _ => {
                             self.deliver(v);
@@ -1327,6 +1340,38 @@ fn int_dyad(v: Verb, a: i64, b: i64) -> Option<i64> {
         Verb::Or => a.max(b),
         _ => return None,
     })
+}
+
+/// Pushes int `i` on the operand stack, written in place (a `Value`
+/// pushed by `Vec::push` is built on the Rust stack and copied with a wide
+/// load that stalls on the narrow stores just made).
+#[inline(always)]
+fn push_int(stack: &mut Vec<Value>, i: i64) {
+    let len = stack.len();
+    if len == stack.capacity() {
+        stack.reserve(1);
+    }
+    // SAFETY: the slot at `len` is within the capacity, aligned and
+    // unused; it is written before the length covers it.
+    unsafe {
+        crate::value::write_int(stack.as_mut_ptr().add(len), i);
+        stack.set_len(len + 1);
+    }
+}
+
+/// Pushes `v` on the operand stack, written in place (see [`push_int`]).
+#[inline(always)]
+fn push_value(stack: &mut Vec<Value>, v: Value) {
+    let len = stack.len();
+    if len == stack.capacity() {
+        stack.reserve(1);
+    }
+    // SAFETY: the slot at `len` is within the capacity; it is written
+    // before the length covers it.
+    unsafe {
+        stack.as_mut_ptr().add(len).write(v);
+        stack.set_len(len + 1);
+    }
 }
 
 /// Truncates the locals to `base`, dropping only values that own something
