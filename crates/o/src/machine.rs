@@ -10,7 +10,8 @@
 //! Fast paths (each gives exactly what the general path gives): ints are
 //! computed in place by the fused instructions of [`crate::compile`]; a
 //! lambda entered from a call moves its arguments from the operand stack
-//! into its locals without allocating, and a recursive call borrows its
+//! into its locals without allocating (an int argument computed by a fused
+//! `f[x-1]` goes straight into the parameter, never pushed), and a recursive call borrows its
 //! chunk from the caller's frame instead of taking a reference
 //! (`CodeFrame`); when a lambda called by an adverb job returns, the job
 //! writes the next call's arguments into the same frame
@@ -678,6 +679,21 @@ impl Interp {
         tail: bool,
         lbase: usize,
     ) -> OResult<(ChunkPtr, usize)> {
+        self.enter_lambda_with(l, n, None, tail, lbase)
+    }
+
+    /// [`Interp::enter_lambda`] with, when `int_arg` is given, that int as
+    /// the first argument (computed in place, never pushed) before the `n`
+    /// stack values.
+    #[inline(always)]
+    fn enter_lambda_with(
+        &mut self,
+        l: &Lambda,
+        n: usize,
+        int_arg: Option<i64>,
+        tail: bool,
+        lbase: usize,
+    ) -> OResult<(ChunkPtr, usize)> {
         let c: &Chunk = &l.chunk;
         let ptr = ChunkPtr(NonNull::from(c));
         let handed = if tail {
@@ -698,6 +714,9 @@ impl Interp {
         self.locals.reserve(c.nlocals);
         // The top of the stack is the first argument; locals past the
         // parameters start empty.
+        if let Some(i) = int_arg {
+            self.locals.push(Some(Value::Int(i)));
+        }
         if n == 1 {
             let a = self.stack.pop();
             self.locals.push(a);
@@ -707,7 +726,7 @@ impl Interp {
                 self.locals.push(a);
             }
         }
-        for _ in n..c.nlocals {
+        for _ in n + int_arg.is_some() as usize..c.nlocals {
             self.locals.push(None);
         }
         if !l.captures.is_empty() {
@@ -998,6 +1017,28 @@ impl Interp {
                         (&self.locals[lbase + l as usize], y)
                         && let Some(r) = int_dyad(v, *a, *b)
                     {
+                        // A lambda of one parameter takes the int straight
+                        // into it (as `call_global!` does, with the int
+                        // never pushed).
+                        let f = self.globals.vals[g as usize].take();
+                        if let Some(Value::Func(func)) = &f
+                            && let Func::Lambda(lm) = &**func
+                            && lm.chunk.nparams == 1
+                        {
+                            let tail = is_tail(ck, pc);
+                            if !tail {
+                                save!();
+                            }
+                            let entered = self.enter_lambda_with(lm, 0, Some(r), tail, lbase);
+                            self.globals.vals[g as usize] = f;
+                            (chunk, lbase) = entered?;
+                            job_own = false;
+                            sbase = self.stack.len();
+                            fi = self.frames.len() - 1;
+                            pc = 0;
+                            continue;
+                        }
+                        self.globals.vals[g as usize] = f;
                         push_int(&mut self.stack, r);
                     } else {
                         let y = y.clone();

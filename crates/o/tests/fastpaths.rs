@@ -2,7 +2,7 @@
 //! jumps, borrowed chunks in recursion, frames reused by adverb jobs) give
 //! the same results as the general paths, also when run in fuel slices.
 
-use enso_o::{Interp, NoHost, Outcome};
+use enso_o::{ErrorKind, Interp, Limits, NoHost, Outcome};
 
 /// Evaluates `src` in slices of `fuel`, returning the printed result or error.
 fn sliced(src: &str, fuel: u64) -> String {
@@ -190,4 +190,22 @@ fn int_folds_spend_the_same_fuel_in_any_slices() {
             assert_eq!(total_fuel(src, fuel), whole, "{src} in slices of {fuel}");
         }
     }
+}
+
+#[test]
+fn an_int_argument_goes_straight_into_the_callee() {
+    check("f:{$[x<1;0;1+f[x-1]]}; f 1000", "1000");
+    check("f:{$[x<1;`done;f[x-1]]}; f 100000", "`done");
+    check("f:3 4 5; {f[x-1]}2", "4");
+    check("f:{x*2}; {f[x+1]}'1 2 3", "4 6 8");
+    // The stack and call-depth limits are checked as on the general path.
+    let mut o = Interp::with_limits(Limits {
+        max_frames: 1000,
+        ..Limits::default()
+    });
+    let e = o
+        .eval("f:{$[x<1;0;1+f[x-1]]}; f 5000")
+        .expect_err("too deep");
+    assert_eq!(e.kind(), ErrorKind::Limit, "{e}");
+    assert_eq!(o.eval("f 500").expect("fits").to_string(), "500");
 }
