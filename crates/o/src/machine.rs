@@ -126,6 +126,15 @@ impl CodeFrame {
     }
 }
 
+/// The control, operand and local stacks and the limits of an [`Interp`],
+/// borrowed apart from its globals (see [`Interp::parts`]).
+struct Parts<'a> {
+    frames: &'a mut Vec<Frame>,
+    stack: &'a mut Vec<Value>,
+    locals: &'a mut Vec<Option<Value>>,
+    limits: &'a Limits,
+}
+
 /// The address of a chunk kept alive by a code frame (this one or one below).
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct ChunkPtr(NonNull<Chunk>);
@@ -679,7 +688,19 @@ impl Interp {
         tail: bool,
         lbase: usize,
     ) -> OResult<(ChunkPtr, usize)> {
-        self.enter_lambda_with(l, n, None, tail, lbase)
+        Interp::enter_lambda_with(self.parts(), l, n, None, tail, lbase)
+    }
+
+    /// The state a lambda call changes, borrowed apart from the globals
+    /// (so a lambda held in a global can be entered without moving it out).
+    #[inline(always)]
+    fn parts(&mut self) -> Parts<'_> {
+        Parts {
+            frames: &mut self.frames,
+            stack: &mut self.stack,
+            locals: &mut self.locals,
+            limits: &self.limits,
+        }
     }
 
     /// [`Interp::enter_lambda`] with, when `int_arg` is given, that int as
@@ -687,7 +708,7 @@ impl Interp {
     /// stack values.
     #[inline(always)]
     fn enter_lambda_with(
-        &mut self,
+        m: Parts<'_>,
         l: &Lambda,
         n: usize,
         int_arg: Option<i64>,
@@ -697,55 +718,55 @@ impl Interp {
         let c: &Chunk = &l.chunk;
         let ptr = ChunkPtr(NonNull::from(c));
         let handed = if tail {
-            self.drop_frame_for_tail_call(n, lbase)
+            Interp::drop_frame_for_tail_call(m.frames, m.stack, m.locals, n, lbase)
                 .filter(|c| Arc::as_ptr(c) == ptr.0.as_ptr())
         } else {
             None
         };
         // The limits, checked as `push_frame` does, before anything moves.
-        let nb = self.locals.len();
-        let sbase = self.stack.len() - n;
-        if self.frames.len() >= self.limits.max_frames {
+        let nb = m.locals.len();
+        let sbase = m.stack.len() - n;
+        if m.frames.len() >= m.limits.max_frames {
             return Err(limit("call depth"));
         }
-        if sbase + nb + c.nlocals >= self.limits.max_stack {
+        if sbase + nb + c.nlocals >= m.limits.max_stack {
             return Err(limit("stack"));
         }
-        self.locals.reserve(c.nlocals);
+        m.locals.reserve(c.nlocals);
         // The top of the stack is the first argument; locals past the
         // parameters start empty.
         if let Some(i) = int_arg {
-            self.locals.push(Some(Value::Int(i)));
+            m.locals.push(Some(Value::Int(i)));
         }
         if n == 1 {
-            let a = self.stack.pop();
-            self.locals.push(a);
+            let a = m.stack.pop();
+            m.locals.push(a);
         } else {
             for _ in 0..n {
-                let a = self.stack.pop();
-                self.locals.push(a);
+                let a = m.stack.pop();
+                m.locals.push(a);
             }
         }
         for _ in n + int_arg.is_some() as usize..c.nlocals {
-            self.locals.push(None);
+            m.locals.push(None);
         }
         if !l.captures.is_empty() {
             for (j, cap) in l.captures.iter().enumerate() {
-                self.locals[nb + c.capture_base + j] = cap.clone();
+                m.locals[nb + c.capture_base + j] = cap.clone();
             }
         }
-        let own = match self.frames.last() {
+        let own = match m.frames.last() {
             Some(Frame::Code(f)) if f.chunk == ptr => None,
             _ => Some(handed.unwrap_or_else(|| l.chunk.clone())),
         };
-        self.frames.reserve(1);
-        let len = self.frames.len();
+        m.frames.reserve(1);
+        let len = m.frames.len();
         // SAFETY: one slot past `len` was just reserved; it is written
         // before the length covers it. (Written in place, field by field:
         // a pushed `Frame` built on the Rust stack first is copied with
         // wide loads that stall on the narrow stores just made.)
         unsafe {
-            let slot = self.frames.as_mut_ptr().add(len);
+            let slot = m.frames.as_mut_ptr().add(len);
             slot.write(Frame::Code(CodeFrame {
                 own,
                 chunk: ptr,
@@ -754,7 +775,7 @@ impl Interp {
                 sbase,
                 job_own: false,
             }));
-            self.frames.set_len(len + 1);
+            m.frames.set_len(len + 1);
         }
         Ok((ptr, nb))
     }
@@ -762,15 +783,21 @@ impl Interp {
     /// Tail call: drops the current code frame (keeping the `n` arguments on
     /// top of the stack), so a call in tail position runs in constant space.
     /// Returns the dropped frame's chunk reference, if it held one.
-    fn drop_frame_for_tail_call(&mut self, n: usize, lbase: usize) -> Option<Arc<Chunk>> {
-        if let Some(Frame::Code(f)) = self.frames.last() {
-            let (sb, top) = (f.sbase, self.stack.len().saturating_sub(n));
+    fn drop_frame_for_tail_call(
+        frames: &mut Vec<Frame>,
+        stack: &mut Vec<Value>,
+        locals: &mut Vec<Option<Value>>,
+        n: usize,
+        lbase: usize,
+    ) -> Option<Arc<Chunk>> {
+        if let Some(Frame::Code(f)) = frames.last() {
+            let (sb, top) = (f.sbase, stack.len().saturating_sub(n));
             if sb < top {
-                self.stack.drain(sb..top);
+                stack.drain(sb..top);
             }
         }
-        self.locals.truncate(lbase);
-        match self.frames.pop() {
+        locals.truncate(lbase);
+        match frames.pop() {
             Some(Frame::Code(f)) => f.own,
             _ => None,
         }
@@ -821,6 +848,17 @@ impl Interp {
                 }
             };
         }
+        // The stacks and limits, borrowed apart from the globals.
+        macro_rules! parts {
+            () => {
+                Parts {
+                    frames: &mut self.frames,
+                    stack: &mut self.stack,
+                    locals: &mut self.locals,
+                    limits: &self.limits,
+                }
+            };
+        }
         macro_rules! later {
             ($r:expr) => {
                 match $r {
@@ -843,11 +881,9 @@ impl Interp {
             ($ck:expr, $g:expr, $n:expr) => {{
                 let (ck, g, n): (&Chunk, u32, u32) = ($ck, $g, $n);
                 let n = n as usize;
-                // The function is moved out of its global while the
-                // call is set up (no reference count is touched) and
-                // put back before anything can read globals.
-                let f = self.globals.vals[g as usize].take();
-                if let Some(Value::Func(func)) = &f
+                // The function stays in its global, borrowed while the
+                // call is set up (no reference count is touched).
+                if let Some(Value::Func(func)) = &self.globals.vals[g as usize]
                     && let Func::Lambda(l) = &**func
                     && self.can_enter(l, n)
                 {
@@ -855,16 +891,13 @@ impl Interp {
                     if !tail {
                         save!();
                     }
-                    let entered = self.enter_lambda(l, n, tail, lbase);
-                    self.globals.vals[g as usize] = f;
-                    (chunk, lbase) = entered?;
+                    (chunk, lbase) = Interp::enter_lambda_with(parts!(), l, n, None, tail, lbase)?;
                     job_own = false;
                     sbase = self.stack.len();
                     fi = self.frames.len() - 1;
                     pc = 0;
                     continue;
                 }
-                self.globals.vals[g as usize] = f;
                 let f = self.global(g)?;
                 let mut args = Vec::with_capacity(n);
                 for _ in 0..n {
@@ -1020,8 +1053,7 @@ impl Interp {
                         // A lambda of one parameter takes the int straight
                         // into it (as `call_global!` does, with the int
                         // never pushed).
-                        let f = self.globals.vals[g as usize].take();
-                        if let Some(Value::Func(func)) = &f
+                        if let Some(Value::Func(func)) = &self.globals.vals[g as usize]
                             && let Func::Lambda(lm) = &**func
                             && lm.chunk.nparams == 1
                         {
@@ -1029,16 +1061,14 @@ impl Interp {
                             if !tail {
                                 save!();
                             }
-                            let entered = self.enter_lambda_with(lm, 0, Some(r), tail, lbase);
-                            self.globals.vals[g as usize] = f;
-                            (chunk, lbase) = entered?;
+                            (chunk, lbase) =
+                                Interp::enter_lambda_with(parts!(), lm, 0, Some(r), tail, lbase)?;
                             job_own = false;
                             sbase = self.stack.len();
                             fi = self.frames.len() - 1;
                             pc = 0;
                             continue;
                         }
-                        self.globals.vals[g as usize] = f;
                         push_int(&mut self.stack, r);
                     } else {
                         let y = y.clone();
