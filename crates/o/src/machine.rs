@@ -736,7 +736,16 @@ impl Interp {
         // The top of the stack is the first argument; locals past the
         // parameters start empty.
         if let Some(i) = int_arg {
-            m.locals.push(Some(Value::Int(i)));
+            // Written in place (`Vec::push` here is an out-of-line call).
+            let len = m.locals.len();
+            match m.locals.spare_capacity_mut().first_mut() {
+                Some(slot) => {
+                    slot.write(Some(Value::Int(i)));
+                    // SAFETY: the slot at `len` was just initialised.
+                    unsafe { m.locals.set_len(len + 1) };
+                }
+                None => m.locals.push(Some(Value::Int(i))),
+            }
         }
         if n == 1 {
             let a = m.stack.pop();
@@ -1449,10 +1458,15 @@ fn push_value(stack: &mut Vec<Value>, v: Value) {
 /// (ints and unset slots are just forgotten).
 #[inline(always)]
 fn drop_locals(locals: &mut Vec<Option<Value>>, base: usize) {
-    while locals.len() > base {
-        match locals.pop() {
-            None | Some(None) | Some(Some(Value::Int(_))) => {}
-            Some(other) => drop(other),
+    while let len @ 1.. = locals.len()
+        && len > base
+    {
+        if let None | Some(Value::Int(_)) = locals[len - 1] {
+            // SAFETY: `len >= 1`, and the slot given up is unset or an
+            // int, which owns nothing, so shortening over it leaks nothing.
+            unsafe { locals.set_len(len - 1) };
+        } else {
+            locals.pop();
         }
     }
 }
