@@ -1294,7 +1294,9 @@ fn kernel_regs(locals: &[Option<Value>], nparams: usize) -> Option<[i64; KERNEL_
 /// instruction of the code, as jumps only go forward) and the job's step
 /// that resumes it, the same fuel as the general path spends. Returns the
 /// last accumulator, which the caller hands to the job as the result of
-/// the call that just returned.
+/// the call that just returned. (Not inlined into the run loop: on its
+/// own it keeps its counters in registers.)
+#[inline(never)]
 fn run_int_fold(
     code: &[KOp],
     mut regs: [i64; KERNEL_LOCALS],
