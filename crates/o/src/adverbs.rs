@@ -87,6 +87,21 @@ pub(crate) trait Job: Send {
         let _ = params;
         Err(input)
     }
+    /// A fold of the job's own two-parameter lambda over an int vector:
+    /// the items and the index of the next one, so the machine can run
+    /// whole calls in an int kernel (each call `f[acc; items[i]]`, then `i`
+    /// moves on and the result is the next accumulator, pushed to the scan
+    /// when there is one, exactly as [`Job::resume_own`] would).
+    fn int_fold(&mut self) -> Option<IntFold<'_>> {
+        None
+    }
+}
+
+/// See [`Job::int_fold`].
+pub(crate) struct IntFold<'a> {
+    pub(crate) items: &'a [i64],
+    pub(crate) i: &'a mut usize,
+    pub(crate) scan: Option<&'a mut Vec<Value>>,
 }
 
 /// True unless `v` is nil (a nil argument makes a projection, not a call).
@@ -275,6 +290,16 @@ struct FoldJob {
 impl Job for FoldJob {
     fn func(&self) -> &Value {
         &self.f
+    }
+    fn int_fold(&mut self) -> Option<IntFold<'_>> {
+        match &self.src {
+            Source::Items(Value::Ints(x)) => Some(IntFold {
+                items: &x[..self.n.min(x.len())],
+                i: &mut self.i,
+                scan: self.scan.as_mut(),
+            }),
+            _ => None,
+        }
     }
     fn resume_own(&mut self, input: Value, params: &mut [Option<Value>]) -> Result<(), Value> {
         if let (Value::Int(acc), Source::Items(Value::Ints(x)), [p0, p1], None) =

@@ -16,6 +16,12 @@
 //! tests a local against a constant, a global called on such a dyad
 //! (`f[x-1]`), and a local read or dyad just before a return; a jump to a
 //! return becomes the return. None of these crosses a jump target.
+//!
+//! A lambda whose locals are its parameters and captures, and whose code
+//! only reads locals and int constants, applies int verbs, branches and
+//! returns, also gets an int kernel ([`KOp`], see [`int_kernel`]): the same
+//! code over unboxed ints, which the machine runs for folds over int
+//! vectors.
 
 use crate::ast::{LambdaSrc, Node};
 use crate::error::OResult;
@@ -73,6 +79,35 @@ pub(crate) enum Op {
     ReturnDyad(Verb),
 }
 
+/// One instruction of a chunk's int kernel: the chunk's own code, one
+/// instruction for one (same indices, same fuel), with every operand known
+/// to be an int, constants as immediates and verbs limited to
+/// [`int_verb`]. See [`int_kernel`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum KOp {
+    Const(i64),
+    Local(u16),
+    DyadLocalConst(Verb, u16, i64),
+    DyadLocalLocal(Verb, u16, u16),
+    Dyad(Verb),
+    JumpUnlessLocalConst(Verb, u16, i64, u32),
+    Jump(u32),
+    JumpIfFalse(u32),
+    Pop,
+    Return,
+    ReturnLocal(u16),
+    ReturnDyad(Verb),
+    /// `DyadLocalConst` just before a `Return`, fused (two units of fuel).
+    ReturnDyadLocalConst(Verb, u16, i64),
+    /// `DyadLocalLocal` just before a `Return`, fused (two units of fuel).
+    ReturnDyadLocalLocal(Verb, u16, u16),
+}
+
+/// Most local slots (parameters and captures) an int kernel reads.
+pub(crate) const KERNEL_LOCALS: usize = 8;
+/// Most operands an int kernel keeps on its stack at once.
+pub(crate) const KERNEL_STACK: usize = 16;
+
 /// What a chunk was compiled from (for printing functions).
 #[derive(Debug)]
 pub(crate) enum ChunkSrc {
@@ -100,6 +135,10 @@ pub struct Chunk {
     pub(crate) train_valence: u8,
     /// A train whose hole is a plain verb can be applied to two arguments.
     pub(crate) train_dyadic: bool,
+    /// The code as an int kernel, when the chunk is a lambda that, given
+    /// ints in all its locals, computes an int without calling anything
+    /// (see [`int_kernel`]).
+    pub(crate) kernel: Option<Box<[KOp]>>,
 }
 
 /// The global variable table: names resolved to indices at compile time.
@@ -179,6 +218,7 @@ pub fn compile_program(body: &[Node], globals: &mut Globals) -> OResult<Arc<Chun
         train_is_adverb: false,
         train_valence: 0,
         train_dyadic: false,
+        kernel: None,
     }))
 }
 
@@ -328,6 +368,111 @@ pub(crate) fn int_verb(v: Verb) -> bool {
     )
 }
 
+/// The int kernel of a lambda's code whose locals are all parameters or
+/// captures (`nlocals` of them): `Some` when every instruction is one of
+/// [`KOp`]'s, on int constants and [`int_verb`]s only, so that with ints
+/// in all the locals every value the code computes is an int and no
+/// instruction calls, fails or reads a global. The operand stack depth is
+/// checked along every path (jumps only go forward) and bounded by
+/// [`KERNEL_STACK`]; every return has an operand to return.
+pub(crate) fn int_kernel(code: &[Op], consts: &[Value], nlocals: usize) -> Option<Box<[KOp]>> {
+    if nlocals > KERNEL_LOCALS || code.is_empty() {
+        return None;
+    }
+    let int = |c: u32| match consts.get(c as usize) {
+        Some(Value::Int(i)) => Some(*i),
+        _ => None,
+    };
+    let local = |l: u16| ((l as usize) < nlocals).then_some(l);
+    let verb = |v: Verb| int_verb(v).then_some(v);
+    // Depth before each instruction (`None`: not reached yet).
+    let mut depth: Vec<Option<usize>> = vec![None; code.len() + 1];
+    depth[0] = Some(0);
+    let mut out = Vec::with_capacity(code.len());
+    for (pc, op) in code.iter().enumerate() {
+        let d = depth[pc];
+        // (the kernel op, the depth it needs, the depth after, a jump target)
+        let (k, need, after, target) = match *op {
+            Op::Const(c) => (KOp::Const(int(c)?), 0, 1, None),
+            Op::Local(l) => (KOp::Local(local(l)?), 0, 1, None),
+            Op::DyadLocalConst(v, l, c) => (
+                KOp::DyadLocalConst(verb(v)?, local(l)?, int(c)?),
+                0,
+                1,
+                None,
+            ),
+            Op::DyadLocalLocal(v, l, r) => (
+                KOp::DyadLocalLocal(verb(v)?, local(l)?, local(r)?),
+                0,
+                1,
+                None,
+            ),
+            Op::Dyad(v) => (KOp::Dyad(verb(v)?), 2, -1, None),
+            Op::JumpUnlessLocalConst(v, l, c, t) => (
+                KOp::JumpUnlessLocalConst(verb(v)?, local(l)?, int(c)?, t),
+                0,
+                0,
+                Some(t),
+            ),
+            Op::Jump(t) => (KOp::Jump(t), 0, 0, Some(t)),
+            Op::JumpIfFalse(t) => (KOp::JumpIfFalse(t), 1, -1, Some(t)),
+            Op::Pop => (KOp::Pop, 1, -1, None),
+            Op::Return => (KOp::Return, 1, 0, None),
+            Op::ReturnLocal(l) => (KOp::ReturnLocal(local(l)?), 0, 0, None),
+            Op::ReturnDyad(v) => (KOp::ReturnDyad(verb(v)?), 2, 0, None),
+            _ => return None,
+        };
+        out.push(k);
+        // Unreached code (after a return or jump) is never run.
+        let Some(d) = d else { continue };
+        if d < need {
+            return None;
+        }
+        let nd = (d as isize + after) as usize;
+        if nd > KERNEL_STACK {
+            return None;
+        }
+        let mut merge = |at: usize| -> Option<()> {
+            let slot = depth.get_mut(at)?;
+            match *slot {
+                None => *slot = Some(nd),
+                Some(x) if x == nd => {}
+                Some(_) => return None,
+            }
+            Some(())
+        };
+        if let Some(t) = target {
+            if (t as usize) <= pc {
+                return None;
+            }
+            merge(t as usize)?;
+        }
+        let falls = !matches!(
+            k,
+            KOp::Jump(_) | KOp::Return | KOp::ReturnLocal(_) | KOp::ReturnDyad(_)
+        );
+        if falls {
+            merge(pc + 1)?;
+        }
+    }
+    // No path may run off the end of the code.
+    if depth[code.len()].is_some() {
+        return None;
+    }
+    // A dyad on locals or a constant just before a return is fused into it
+    // (the return stays in place for jumps to it).
+    for pc in 0..out.len().saturating_sub(1) {
+        if let KOp::Return = out[pc + 1] {
+            out[pc] = match out[pc] {
+                KOp::DyadLocalConst(v, l, c) => KOp::ReturnDyadLocalConst(v, l, c),
+                KOp::DyadLocalLocal(v, l, r) => KOp::ReturnDyadLocalLocal(v, l, r),
+                other => other,
+            };
+        }
+    }
+    Some(out.into_boxed_slice())
+}
+
 /// Replaces each jump to a `Return` with the `Return` itself (the branch of
 /// a condition in tail position returns at once).
 fn return_for_jumps_to_return(code: &mut [Op]) {
@@ -475,6 +620,16 @@ impl Compiler<'_> {
             train_dyadic: chunk_src_train
                 .as_ref()
                 .is_some_and(|n| hole_is_plain_verb(n)),
+            kernel: None,
+        };
+        let chunk = Chunk {
+            kernel: match chunk.src {
+                ChunkSrc::Lambda(_) if chunk.capture_base == chunk.nparams => {
+                    int_kernel(&chunk.code, &chunk.consts, chunk.nlocals)
+                }
+                _ => None,
+            },
+            ..chunk
         };
         b.templates.push(Arc::new(chunk));
         (b.templates.len() - 1) as u32
@@ -675,5 +830,56 @@ impl Compiler<'_> {
         for e in ends {
             b.code[e] = Op::Jump(end);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The int kernel of the first lambda in `src`, if it has one.
+    fn kernel_of(src: &str) -> Option<Box<[KOp]>> {
+        let mut g = Globals::default();
+        let top =
+            compile_program(&crate::parser::parse(src).expect("parses"), &mut g).expect("compiles");
+        let lambda = top.templates.first().expect("a lambda");
+        assert_eq!(
+            lambda.kernel.is_some(),
+            int_kernel(&lambda.code, &lambda.consts, lambda.nlocals).is_some()
+                && lambda.capture_base == lambda.nparams
+        );
+        lambda.kernel.clone()
+    }
+
+    #[test]
+    fn int_kernels_only_for_int_code_without_calls() {
+        for src in [
+            "{x+y}",
+            "{x-1}",
+            "{$[x>y;x;y]}",
+            "{$[x>10;$[y>2;x-y;x+y];x*y+1]}",
+            "{x;y}",
+        ] {
+            assert!(kernel_of(src).is_some(), "{src}");
+        }
+        for src in [
+            "{x+`a}",
+            "{x%y}",
+            "{f x}",
+            "{a:x+y;a}",
+            "{x+1.5}",
+            "{x,y}",
+            "{x+y+a}",
+        ] {
+            assert!(kernel_of(src).is_none(), "{src}");
+        }
+    }
+
+    #[test]
+    fn a_dyad_before_a_return_is_fused_in_the_kernel() {
+        let k = kernel_of("{x+y}").expect("a kernel");
+        assert!(matches!(k[0], KOp::ReturnDyadLocalLocal(Verb::Plus, 0, 1)));
+        let k = kernel_of("{x-1}").expect("a kernel");
+        assert!(matches!(k[0], KOp::ReturnDyadLocalConst(Verb::Minus, 0, 1)));
     }
 }

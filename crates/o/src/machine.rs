@@ -10,12 +10,19 @@
 //! Fast paths (each gives exactly what the general path gives): ints are
 //! computed in place by the fused instructions of [`crate::compile`]; a
 //! lambda entered from a call moves its arguments from the operand stack
-//! into its locals without allocating, and a recursive call borrows its
+//! into its locals without allocating (an int argument computed by a fused
+//! `f[x-1]` goes straight into the parameter, never pushed), and a recursive call borrows its
 //! chunk from the caller's frame instead of taking a reference
 //! (`CodeFrame`); when a lambda called by an adverb job returns, the job
 //! writes the next call's arguments into the same frame
 //! (`Job::resume_own`) and the lambda reruns without a frame being popped
-//! and pushed.
+//! and pushed. A lambda with an int kernel ([`crate::compile`]) folded over
+//! an int vector (`{x+y}/1+!n`, and scans) runs whole calls in the kernel
+//! once its first call has returned an int: the accumulator and the item go
+//! straight into unboxed int slots, nothing is pushed or boxed per call,
+//! and each call spends the same fuel as the general path (one unit per
+//! instruction and one for the job's step), run only while the fuel covers
+//! a whole call, so a run suspends exactly where the general path would.
 //!
 //! Threading: an [`Interp`] owns all its state and every value is built on
 //! `Arc`, so the interpreter is `Send`: it can be created on one thread and
@@ -26,8 +33,8 @@
 //! the length of any one list built by a verb are bounded; exceeding a bound
 //! is a `limit` error, so a runaway script cannot exhaust memory.
 
-use crate::adverbs::{self, Action, Args, Job, Step};
-use crate::compile::{Chunk, Globals, Op, compile_program};
+use crate::adverbs::{self, Action, Args, IntFold, Job, Step};
+use crate::compile::{Chunk, Globals, KERNEL_LOCALS, KERNEL_STACK, KOp, Op, compile_program};
 use crate::error::{ErrorKind, OError, OResult, expected, limit, valence};
 use crate::host::{Host, HostResult, NoHost};
 use crate::parser::parse;
@@ -117,6 +124,15 @@ impl CodeFrame {
             job_own: false,
         })
     }
+}
+
+/// The control, operand and local stacks and the limits of an [`Interp`],
+/// borrowed apart from its globals (see [`Interp::parts`]).
+struct Parts<'a> {
+    frames: &'a mut Vec<Frame>,
+    stack: &'a mut Vec<Value>,
+    locals: &'a mut Vec<Option<Value>>,
+    limits: &'a Limits,
 }
 
 /// The address of a chunk kept alive by a code frame (this one or one below).
@@ -672,70 +688,125 @@ impl Interp {
         tail: bool,
         lbase: usize,
     ) -> OResult<(ChunkPtr, usize)> {
+        Interp::enter_lambda_with(self.parts(), l, n, None, tail, lbase)
+    }
+
+    /// The state a lambda call changes, borrowed apart from the globals
+    /// (so a lambda held in a global can be entered without moving it out).
+    #[inline(always)]
+    fn parts(&mut self) -> Parts<'_> {
+        Parts {
+            frames: &mut self.frames,
+            stack: &mut self.stack,
+            locals: &mut self.locals,
+            limits: &self.limits,
+        }
+    }
+
+    /// [`Interp::enter_lambda`] with, when `int_arg` is given, that int as
+    /// the first argument (computed in place, never pushed) before the `n`
+    /// stack values.
+    #[inline(always)]
+    fn enter_lambda_with(
+        m: Parts<'_>,
+        l: &Lambda,
+        n: usize,
+        int_arg: Option<i64>,
+        tail: bool,
+        lbase: usize,
+    ) -> OResult<(ChunkPtr, usize)> {
         let c: &Chunk = &l.chunk;
         let ptr = ChunkPtr(NonNull::from(c));
         let handed = if tail {
-            self.drop_frame_for_tail_call(n, lbase)
+            Interp::drop_frame_for_tail_call(m.frames, m.stack, m.locals, n, lbase)
                 .filter(|c| Arc::as_ptr(c) == ptr.0.as_ptr())
         } else {
             None
         };
         // The limits, checked as `push_frame` does, before anything moves.
-        let nb = self.locals.len();
-        let sbase = self.stack.len() - n;
-        if self.frames.len() >= self.limits.max_frames {
+        let nb = m.locals.len();
+        let sbase = m.stack.len() - n;
+        if m.frames.len() >= m.limits.max_frames {
             return Err(limit("call depth"));
         }
-        if sbase + nb + c.nlocals >= self.limits.max_stack {
+        if sbase + nb + c.nlocals >= m.limits.max_stack {
             return Err(limit("stack"));
         }
-        self.locals.reserve(c.nlocals);
+        m.locals.reserve(c.nlocals);
         // The top of the stack is the first argument; locals past the
         // parameters start empty.
-        if n == 1 {
-            let a = self.stack.pop();
-            self.locals.push(a);
-        } else {
-            for _ in 0..n {
-                let a = self.stack.pop();
-                self.locals.push(a);
+        if let Some(i) = int_arg {
+            // Written in place (`Vec::push` here is an out-of-line call).
+            let len = m.locals.len();
+            match m.locals.spare_capacity_mut().first_mut() {
+                Some(slot) => {
+                    slot.write(Some(Value::Int(i)));
+                    // SAFETY: the slot at `len` was just initialised.
+                    unsafe { m.locals.set_len(len + 1) };
+                }
+                None => m.locals.push(Some(Value::Int(i))),
             }
         }
-        for _ in n..c.nlocals {
-            self.locals.push(None);
+        if n == 1 {
+            let a = m.stack.pop();
+            m.locals.push(a);
+        } else {
+            for _ in 0..n {
+                let a = m.stack.pop();
+                m.locals.push(a);
+            }
+        }
+        for _ in n + int_arg.is_some() as usize..c.nlocals {
+            m.locals.push(None);
         }
         if !l.captures.is_empty() {
             for (j, cap) in l.captures.iter().enumerate() {
-                self.locals[nb + c.capture_base + j] = cap.clone();
+                m.locals[nb + c.capture_base + j] = cap.clone();
             }
         }
-        let own = match self.frames.last() {
+        let own = match m.frames.last() {
             Some(Frame::Code(f)) if f.chunk == ptr => None,
             _ => Some(handed.unwrap_or_else(|| l.chunk.clone())),
         };
-        self.frames.push(Frame::Code(CodeFrame {
-            own,
-            chunk: ptr,
-            pc: 0,
-            lbase: nb,
-            sbase,
-            job_own: false,
-        }));
+        m.frames.reserve(1);
+        let len = m.frames.len();
+        // SAFETY: one slot past `len` was just reserved; it is written
+        // before the length covers it. (Written in place, field by field:
+        // a pushed `Frame` built on the Rust stack first is copied with
+        // wide loads that stall on the narrow stores just made.)
+        unsafe {
+            let slot = m.frames.as_mut_ptr().add(len);
+            slot.write(Frame::Code(CodeFrame {
+                own,
+                chunk: ptr,
+                pc: 0,
+                lbase: nb,
+                sbase,
+                job_own: false,
+            }));
+            m.frames.set_len(len + 1);
+        }
         Ok((ptr, nb))
     }
 
     /// Tail call: drops the current code frame (keeping the `n` arguments on
     /// top of the stack), so a call in tail position runs in constant space.
     /// Returns the dropped frame's chunk reference, if it held one.
-    fn drop_frame_for_tail_call(&mut self, n: usize, lbase: usize) -> Option<Arc<Chunk>> {
-        if let Some(Frame::Code(f)) = self.frames.last() {
-            let (sb, top) = (f.sbase, self.stack.len().saturating_sub(n));
+    fn drop_frame_for_tail_call(
+        frames: &mut Vec<Frame>,
+        stack: &mut Vec<Value>,
+        locals: &mut Vec<Option<Value>>,
+        n: usize,
+        lbase: usize,
+    ) -> Option<Arc<Chunk>> {
+        if let Some(Frame::Code(f)) = frames.last() {
+            let (sb, top) = (f.sbase, stack.len().saturating_sub(n));
             if sb < top {
-                self.stack.drain(sb..top);
+                stack.drain(sb..top);
             }
         }
-        self.locals.truncate(lbase);
-        match self.frames.pop() {
+        locals.truncate(lbase);
+        match frames.pop() {
             Some(Frame::Code(f)) => f.own,
             _ => None,
         }
@@ -786,6 +857,17 @@ impl Interp {
                 }
             };
         }
+        // The stacks and limits, borrowed apart from the globals.
+        macro_rules! parts {
+            () => {
+                Parts {
+                    frames: &mut self.frames,
+                    stack: &mut self.stack,
+                    locals: &mut self.locals,
+                    limits: &self.limits,
+                }
+            };
+        }
         macro_rules! later {
             ($r:expr) => {
                 match $r {
@@ -808,11 +890,9 @@ impl Interp {
             ($ck:expr, $g:expr, $n:expr) => {{
                 let (ck, g, n): (&Chunk, u32, u32) = ($ck, $g, $n);
                 let n = n as usize;
-                // The function is moved out of its global while the
-                // call is set up (no reference count is touched) and
-                // put back before anything can read globals.
-                let f = self.globals.vals[g as usize].take();
-                if let Some(Value::Func(func)) = &f
+                // The function stays in its global, borrowed while the
+                // call is set up (no reference count is touched).
+                if let Some(Value::Func(func)) = &self.globals.vals[g as usize]
                     && let Func::Lambda(l) = &**func
                     && self.can_enter(l, n)
                 {
@@ -820,16 +900,13 @@ impl Interp {
                     if !tail {
                         save!();
                     }
-                    let entered = self.enter_lambda(l, n, tail, lbase);
-                    self.globals.vals[g as usize] = f;
-                    (chunk, lbase) = entered?;
+                    (chunk, lbase) = Interp::enter_lambda_with(parts!(), l, n, None, tail, lbase)?;
                     job_own = false;
                     sbase = self.stack.len();
                     fi = self.frames.len() - 1;
                     pc = 0;
                     continue;
                 }
-                self.globals.vals[g as usize] = f;
                 let f = self.global(g)?;
                 let mut args = Vec::with_capacity(n);
                 for _ in 0..n {
@@ -903,7 +980,7 @@ impl Interp {
                         (&self.locals[lbase + l as usize], y)
                         && let Some(r) = int_dyad(v, *a, *b)
                     {
-                        self.stack.push(Value::Int(r));
+                        push_int(&mut self.stack, r);
                         continue;
                     }
                     let y = y.clone();
@@ -916,7 +993,7 @@ impl Interp {
                         &self.locals[lbase + r as usize],
                     ) && let Some(z) = int_dyad(v, *a, *b)
                     {
-                        self.stack.push(Value::Int(z));
+                        push_int(&mut self.stack, z);
                         continue;
                     }
                     let y = self.local(ck, lbase, r)?;
@@ -982,7 +1059,26 @@ impl Interp {
                         (&self.locals[lbase + l as usize], y)
                         && let Some(r) = int_dyad(v, *a, *b)
                     {
-                        self.stack.push(Value::Int(r));
+                        // A lambda of one parameter takes the int straight
+                        // into it (as `call_global!` does, with the int
+                        // never pushed).
+                        if let Some(Value::Func(func)) = &self.globals.vals[g as usize]
+                            && let Func::Lambda(lm) = &**func
+                            && lm.chunk.nparams == 1
+                        {
+                            let tail = is_tail(ck, pc);
+                            if !tail {
+                                save!();
+                            }
+                            (chunk, lbase) =
+                                Interp::enter_lambda_with(parts!(), lm, 0, Some(r), tail, lbase)?;
+                            job_own = false;
+                            sbase = self.stack.len();
+                            fi = self.frames.len() - 1;
+                            pc = 0;
+                            continue;
+                        }
+                        push_int(&mut self.stack, r);
                     } else {
                         let y = y.clone();
                         let x = self.local(ck, lbase, l)?;
@@ -1072,7 +1168,10 @@ impl Interp {
                 }
                 Op::Return | Op::ReturnLocal(_) | Op::ReturnDyad(_) => {
                     let v = match op {
-                        Op::ReturnLocal(s) => self.local(ck, lbase, s)?,
+                        Op::ReturnLocal(s) => match &self.locals[lbase + s as usize] {
+                            Some(Value::Int(i)) => Value::Int(*i),
+                            _ => self.local(ck, lbase, s)?,
+                        },
                         Op::ReturnDyad(v) => {
                             let len = self.stack.len();
                             if len >= 2
@@ -1112,6 +1211,19 @@ impl Interp {
                         && fi > 0
                         && let Frame::Job(job) = &mut self.frames[fi - 1]
                     {
+                        let mut v = v;
+                        // A fold over ints of a lambda with an int kernel:
+                        // whole calls run in the kernel while the fuel
+                        // lasts for one more (the rest go the general way).
+                        if let (Some(k), Value::Int(acc)) = (&ck.kernel, &v)
+                            && ck.nparams == 2
+                            && *fuel > k.len() as u64
+                            && let Some(fold) = job.int_fold()
+                            && let Some(regs) =
+                                kernel_regs(&self.locals[lbase..lbase + ck.nlocals], ck.nparams)
+                        {
+                            v = Value::Int(run_int_fold(k, regs, fold, *acc, fuel));
+                        }
                         if *fuel == 0 {
                             self.locals.truncate(lbase);
                             self.frames.pop();
@@ -1149,7 +1261,7 @@ impl Interp {
                             job_own = f.job_own;
                             sbase = f.sbase;
                             fi = self.frames.len() - 1;
-                            self.stack.push(v);
+                            push_value(&mut self.stack, v);
                         }
                         _ => {
                             self.deliver(v);
@@ -1157,6 +1269,140 @@ impl Interp {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The kernel's locals of a frame whose `locals` are its parameters (set
+/// per call) and then its captures, when every capture is an int.
+#[inline]
+fn kernel_regs(locals: &[Option<Value>], nparams: usize) -> Option<[i64; KERNEL_LOCALS]> {
+    let mut regs = [0; KERNEL_LOCALS];
+    for (r, l) in regs.iter_mut().zip(locals).skip(nparams) {
+        match l {
+            Some(Value::Int(i)) => *r = *i,
+            _ => return None,
+        }
+    }
+    Some(regs)
+}
+
+/// Runs calls of an int kernel `code` (a two-parameter lambda) for an int
+/// fold, starting from accumulator `acc`, while items are left and the fuel
+/// covers one more whole call: the call's instructions (at most one per
+/// instruction of the code, as jumps only go forward) and the job's step
+/// that resumes it, the same fuel as the general path spends. Returns the
+/// last accumulator, which the caller hands to the job as the result of
+/// the call that just returned. (Not inlined into the run loop: on its
+/// own it keeps its counters in registers.)
+#[inline(never)]
+fn run_int_fold(
+    code: &[KOp],
+    mut regs: [i64; KERNEL_LOCALS],
+    fold: IntFold<'_>,
+    mut acc: i64,
+    fuel: &mut u64,
+) -> i64 {
+    let need = code.len() as u64;
+    let mut left = *fuel;
+    let mut i = *fold.i;
+    let mut scan = fold.scan;
+    let mut st = [0i64; KERNEL_STACK];
+    while left > need
+        && let Some(&item) = fold.items.get(i)
+    {
+        if let Some(s) = &mut scan {
+            s.push(Value::Int(acc));
+        }
+        left -= 1;
+        i += 1;
+        regs[0] = acc;
+        regs[1] = item;
+        acc = run_kernel(code, &regs, &mut st, &mut left);
+    }
+    *fold.i = i;
+    *fuel = left;
+    acc
+}
+
+/// Runs an int kernel once with `regs` as its locals, spending one unit of
+/// `fuel` per instruction; the caller made sure the fuel covers the code's
+/// length. [`int_kernel`](crate::compile::int_kernel) checked every verb
+/// is an int verb, every local index is in range and the operand stack
+/// stays within [`KERNEL_STACK`] without underflow on every path.
+#[inline(always)]
+fn run_kernel(
+    code: &[KOp],
+    regs: &[i64; KERNEL_LOCALS],
+    st: &mut [i64; KERNEL_STACK],
+    fuel: &mut u64,
+) -> i64 {
+    let mut sp = 0usize;
+    let mut pc = 0usize;
+    // The verbs were checked, so `int_dyad` always answers.
+    let dy = |v: Verb, a: i64, b: i64| int_dyad(v, a, b).unwrap_or(0);
+    // The unchecked indexing below is sound: `int_kernel` checked that
+    // every local index is below `KERNEL_LOCALS`, that the stack depth
+    // before each push is below `KERNEL_STACK` and before each pop at
+    // least the number popped, on every path, and that every jump goes
+    // forward to an instruction of the code and no path runs off its end,
+    // so `pc`, `sp` and every local index stay in range.
+    // SAFETY: `l` is a checked local index (see above).
+    let r = |l: u16| unsafe { *regs.get_unchecked(l as usize) };
+    macro_rules! push {
+        ($e:expr) => {{
+            let x = $e;
+            // SAFETY: see above.
+            unsafe { *st.get_unchecked_mut(sp) = x };
+            sp += 1;
+        }};
+    }
+    macro_rules! at {
+        ($i:expr) => {
+            // SAFETY: see above.
+            unsafe { *st.get_unchecked($i) }
+        };
+    }
+    loop {
+        // SAFETY: see above.
+        let op = unsafe { code.get_unchecked(pc) };
+        pc += 1;
+        *fuel -= 1;
+        match *op {
+            KOp::Const(c) => push!(c),
+            KOp::Local(l) => push!(r(l)),
+            KOp::DyadLocalConst(v, l, c) => push!(dy(v, r(l), c)),
+            KOp::DyadLocalLocal(v, l, m) => push!(dy(v, r(l), r(m))),
+            KOp::Dyad(v) => {
+                let z = dy(v, at!(sp - 1), at!(sp - 2));
+                sp -= 1;
+                // SAFETY: see above.
+                unsafe { *st.get_unchecked_mut(sp - 1) = z };
+            }
+            KOp::JumpUnlessLocalConst(v, l, c, t) => {
+                if dy(v, r(l), c) == 0 {
+                    pc = t as usize;
+                }
+            }
+            KOp::Jump(t) => pc = t as usize,
+            KOp::JumpIfFalse(t) => {
+                sp -= 1;
+                if at!(sp) == 0 {
+                    pc = t as usize;
+                }
+            }
+            KOp::Pop => sp -= 1,
+            KOp::Return => return at!(sp - 1),
+            KOp::ReturnLocal(l) => return r(l),
+            KOp::ReturnDyad(v) => return dy(v, at!(sp - 1), at!(sp - 2)),
+            KOp::ReturnDyadLocalConst(v, l, c) => {
+                *fuel -= 1;
+                return dy(v, r(l), c);
+            }
+            KOp::ReturnDyadLocalLocal(v, l, m) => {
+                *fuel -= 1;
+                return dy(v, r(l), r(m));
             }
         }
     }
@@ -1178,14 +1424,51 @@ fn int_dyad(v: Verb, a: i64, b: i64) -> Option<i64> {
     })
 }
 
+/// Pushes int `i` on the operand stack, written in place (a `Value`
+/// pushed by `Vec::push` is built on the Rust stack and copied with a wide
+/// load that stalls on the narrow stores just made).
+#[inline(always)]
+fn push_int(stack: &mut Vec<Value>, i: i64) {
+    let len = stack.len();
+    if len == stack.capacity() {
+        stack.reserve(1);
+    }
+    // SAFETY: the slot at `len` is within the capacity, aligned and
+    // unused; it is written before the length covers it.
+    unsafe {
+        crate::value::write_int(stack.as_mut_ptr().add(len), i);
+        stack.set_len(len + 1);
+    }
+}
+
+/// Pushes `v` on the operand stack, written in place (see [`push_int`]).
+#[inline(always)]
+fn push_value(stack: &mut Vec<Value>, v: Value) {
+    let len = stack.len();
+    if len == stack.capacity() {
+        stack.reserve(1);
+    }
+    // SAFETY: the slot at `len` is within the capacity; it is written
+    // before the length covers it.
+    unsafe {
+        stack.as_mut_ptr().add(len).write(v);
+        stack.set_len(len + 1);
+    }
+}
+
 /// Truncates the locals to `base`, dropping only values that own something
 /// (ints and unset slots are just forgotten).
 #[inline(always)]
 fn drop_locals(locals: &mut Vec<Option<Value>>, base: usize) {
-    while locals.len() > base {
-        match locals.pop() {
-            None | Some(None) | Some(Some(Value::Int(_))) => {}
-            Some(other) => drop(other),
+    while let len @ 1.. = locals.len()
+        && len > base
+    {
+        if let None | Some(Value::Int(_)) = locals[len - 1] {
+            // SAFETY: `len >= 1`, and the slot given up is unset or an
+            // int, which owns nothing, so shortening over it leaks nothing.
+            unsafe { locals.set_len(len - 1) };
+        } else {
+            locals.pop();
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Values: atoms, uniform vectors, general lists, dictionaries and functions.
 //!
-//! A [`Value`] is 16 bytes: scalars inline, everything else behind an `Arc`,
+//! A [`Value`] is 24 bytes: scalars inline, everything else behind an `Arc`,
 //! so values are `Send + Sync` and cloning is a reference-count bump.
 //! Uniform vectors (`Ints`, `Floats`, `Chars`, `Syms`) hold native arrays;
 //! verbs run tight loops over them. A general list whose items are all atoms
@@ -15,12 +15,17 @@ use std::sync::Arc;
 pub type Sym = Arc<str>;
 
 /// An O value.
+///
+/// `repr(u8)`: the tag is the first byte and an `Int`'s payload is at byte
+/// 8, so the machine can write an int value with two plain stores
+/// ([`write_int`]).
 #[derive(Clone, Debug)]
+#[repr(u8)]
 pub enum Value {
     /// The nil value (an elided argument, the result of an empty expression).
-    Nil,
+    Nil = 0,
     /// A 64-bit integer. `i64::MIN` is null (`0N`), `±i64::MAX` are `±0w`.
-    Int(i64),
+    Int(i64) = 1,
     /// A 64-bit float.
     Float(f64),
     /// A character (a byte).
@@ -41,6 +46,26 @@ pub enum Value {
     Dict(Arc<Dict>),
     /// A function: verb, lambda, derived verb, projection, train or host verb.
     Func(Arc<Func>),
+}
+
+/// Writes `Value::Int(i)` to `dst` as a tag byte and the int (the compiler
+/// otherwise builds the value on the stack and copies it with a wide load
+/// that stalls on the narrow stores just made).
+///
+/// # Safety
+///
+/// `dst` is valid for writing a `Value` and aligned; whatever it held is
+/// overwritten without being dropped.
+#[inline(always)]
+pub(crate) unsafe fn write_int(dst: *mut Value, i: i64) {
+    // SAFETY: `Value` is `repr(u8)`, so `Value::Int` is laid out as a
+    // `repr(C)` struct of the `u8` tag 1 and the `i64` (at offset 8, its
+    // alignment); the caller gives a writable aligned `Value`; the other
+    // bytes are padding.
+    unsafe {
+        dst.cast::<u8>().write(1);
+        dst.cast::<u8>().add(8).cast::<i64>().write(i);
+    }
 }
 
 /// A dictionary: keys and values, two lists of equal length.
@@ -585,5 +610,22 @@ impl From<f64> for Value {
 impl From<&str> for Value {
     fn from(s: &str) -> Value {
         Value::str(s)
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn write_int_makes_an_int_value() {
+        for i in [0, 1, -1, i64::MIN, i64::MAX, 0x0102_0304_0506_0708] {
+            let mut v = std::mem::MaybeUninit::<Value>::uninit();
+            // SAFETY: `v` is a writable aligned `Value` slot.
+            unsafe { write_int(v.as_mut_ptr(), i) };
+            // SAFETY: `write_int` wrote a whole `Value::Int`.
+            let v = unsafe { v.assume_init() };
+            assert!(matches!(v, Value::Int(j) if j == i), "{i}");
+        }
     }
 }

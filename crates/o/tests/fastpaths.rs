@@ -2,7 +2,7 @@
 //! jumps, borrowed chunks in recursion, frames reused by adverb jobs) give
 //! the same results as the general paths, also when run in fuel slices.
 
-use enso_o::{Interp, NoHost, Outcome};
+use enso_o::{ErrorKind, Interp, Limits, NoHost, Outcome};
 
 /// Evaluates `src` in slices of `fuel`, returning the printed result or error.
 fn sliced(src: &str, fuel: u64) -> String {
@@ -110,4 +110,102 @@ fn fused_call_of_a_global_with_a_computed_argument() {
     check("f:{x+y}; {f[x-1]}3", "{[x;y]x+y}[2;]");
     check("p:{x+y}[1]; {p[x-1]}3", "3");
     check("fib:{$[x<2;x;fib[x-1]+fib[x-2]]}; fib 15", "610");
+}
+
+/// Total fuel `src` spends when run in slices of `fuel`.
+fn total_fuel(src: &str, fuel: u64) -> u64 {
+    let mut o = Interp::new();
+    o.load(src).expect("loads");
+    let mut total = 0;
+    loop {
+        let r = o.run(fuel, &mut NoHost);
+        total += o.fuel_spent();
+        match r {
+            Outcome::Suspended => {}
+            _ => return total,
+        }
+    }
+}
+
+#[test]
+fn int_folds_of_kernel_lambdas() {
+    check("{x+y}/1+!1000", "500500");
+    check("{x-y}/10 1 2 3", "4");
+    check("{x*y}/1+!20", "2432902008176640000");
+    check("{x*y}/1+!30", "-8764578968847253504");
+    check("{x+y}/0N 1 2", "0N");
+    check("{x+y}/1 2 0N 4", "0N");
+    check("10{x+y}/1 2 3", "16");
+    check("{x+y}\\1 2 3 4", "1 3 6 10");
+    check("5{x+y}\\1 2 3", "6 8 11");
+    check("{$[x>y;x;y]}/3 1 4 1 5 9 2 6", "9");
+    check("{$[x>10;$[y>2;x-y;x+y];x*y+1]}/1+!20", "132");
+    check("{x;y}/1 2 3", "3");
+    check("{x<y}/1 2 3", "1");
+    check("{[a;b] b-a}/1 2 3", "2");
+    check("{y}/1 2 3", "3");
+    check("{7}/1 2 3", "7");
+    check("{[n] {x+y*n}/1 2 3}[10]", "51");
+    check("{[n] {x+y*n}/1 2 3}[1.5]", "8.5");
+    check("{[n] {x+y*n}\\1 2 3}[2]", "1 5 11");
+    check("1.5{x+y}/1 2 3", "7.5");
+    check("{x+y}/(1 2;3;4 5)", "8 10");
+    check("{x,y}/1 2 3", "1 2 3");
+    check("a:1;{x+y+a}/1 2 3", "8");
+    check("{a:x+y;a}/1 2 3", "6");
+}
+
+#[test]
+fn errors_inside_an_int_fold_are_reported_as_before() {
+    check(
+        "{$[y<3;x+y;x+`a]}/1 2 3 4",
+        "error: number expected, found symbol.",
+    );
+    check(
+        "{$[y<300;x+y;x+`a]}/1+!1000",
+        "error: number expected, found symbol.",
+    );
+    check(
+        "{$[y<3;x+y;f x]}/1 2 3 4",
+        "error: the name 'f' has not been defined.",
+    );
+    check(
+        "{[n] {x+y*n}/1 2 3}[`a]",
+        "error: number expected, found symbol.",
+    );
+    check("{$[y<300;x+y;x%0]}/1+!1000", "0w");
+}
+
+#[test]
+fn int_folds_spend_the_same_fuel_in_any_slices() {
+    for src in [
+        "{x+y}/1+!1000",
+        "{x+y}\\1+!100",
+        "{$[x>y;x;y]}/3 1 4 1 5 9 2 6",
+        "{$[x>10;$[y>2;x-y;x+y];x*y+1]}/1+!50",
+        "{[n] {x+y*n}/1+!40}[10]",
+    ] {
+        let whole = total_fuel(src, u64::MAX);
+        for fuel in [1, 2, 3, 7, 100] {
+            assert_eq!(total_fuel(src, fuel), whole, "{src} in slices of {fuel}");
+        }
+    }
+}
+
+#[test]
+fn an_int_argument_goes_straight_into_the_callee() {
+    check("f:{$[x<1;0;1+f[x-1]]}; f 1000", "1000");
+    check("f:{$[x<1;`done;f[x-1]]}; f 100000", "`done");
+    check("f:3 4 5; {f[x-1]}2", "4");
+    check("f:{x*2}; {f[x+1]}'1 2 3", "4 6 8");
+    // The stack and call-depth limits are checked as on the general path.
+    let mut o = Interp::with_limits(Limits {
+        max_frames: 1000,
+        ..Limits::default()
+    });
+    let e = o
+        .eval("f:{$[x<1;0;1+f[x-1]]}; f 5000")
+        .expect_err("too deep");
+    assert_eq!(e.kind(), ErrorKind::Limit, "{e}");
+    assert_eq!(o.eval("f 500").expect("fits").to_string(), "500");
 }
