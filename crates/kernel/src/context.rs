@@ -12,11 +12,11 @@ use crate::caps::{Cap, Caps};
 use crate::error::{CapError, SpawnError, TaskError};
 use crate::ids::{CoreIndex, CounterId, RingId, TaskId, TimerId};
 use crate::io::{Io, Reactor};
-use crate::join::{JoinHandle, JoinSlot, PendingSpawn};
+use crate::join::{JoinHandle, PendingSpawn};
 use crate::mesh::Endpoint;
 use crate::shared::Shared;
 use crate::stats::CoreCounters;
-use crate::task::{Task, TaskBox, boxed};
+use crate::task::{Task, TaskBox, joined};
 use crate::timer::{TimerAction, TimerError, Timers};
 
 /// The core services a task may use during a poll.
@@ -183,9 +183,14 @@ impl Context<'_> {
         task: T,
     ) -> Result<JoinHandle<T::Output>, SpawnError> {
         check_spawn(&self.sv.shared, core)?;
-        let slot = JoinSlot::new();
-        let task = TaskBox(boxed(task, Some(slot.clone())));
-        self.sv.send(core, Message::Spawn { task, priority });
+        let (task, slot) = joined(task, None);
+        self.sv.send(
+            core,
+            Message::Spawn {
+                task: TaskBox(task),
+                priority,
+            },
+        );
         Ok(JoinHandle::new(slot))
     }
 
@@ -214,9 +219,14 @@ impl Context<'_> {
         task: T,
     ) -> Result<PendingSpawn<T::Output>, SpawnError> {
         check_spawn(&self.sv.shared, core)?;
-        let slot = JoinSlot::notifying(self.id);
-        let task = TaskBox(boxed(task, Some(slot.clone())));
-        self.sv.send(core, Message::Spawn { task, priority });
+        let (task, slot) = joined(task, Some(self.id));
+        self.sv.send(
+            core,
+            Message::Spawn {
+                task: TaskBox(task),
+                priority,
+            },
+        );
         Ok(PendingSpawn::new(slot))
     }
 

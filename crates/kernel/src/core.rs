@@ -360,7 +360,10 @@ impl Core {
     /// Ends the task of slot `s`: capabilities, sockets and unread mail are
     /// released, watchers woken, the slot freed, and the task dropped.
     pub(crate) fn finish(&mut self, s: u32, task: BoxedTask) {
-        self.finish_rt(s);
+        // Most tasks are not real-time: no call for them.
+        if self.table.slots[s as usize].rt.is_some() {
+            self.finish_rt(s);
+        }
         let id = self.table.id(s);
         let slot = &mut self.table.slots[s as usize];
         // A task killed while queued leaves the ready queue with its slot.

@@ -20,7 +20,7 @@ use crate::rings::RingEntry;
 use crate::shared::Shared;
 use crate::stats::{CoreInfo, RingInfo, TaskFailure, TaskInfo, TimerInfo};
 use crate::supervise::{RestartPolicy, Supervised};
-use crate::task::{Discard, Task, TaskBox, boxed};
+use crate::task::{Discard, Task, TaskBox};
 use crate::topology::Quanta;
 
 use crate::listing::LISTING_WAIT;
@@ -80,10 +80,15 @@ impl KernelHandle {
         task: T,
     ) -> Result<JoinHandle<T::Output>, SpawnError> {
         check_spawn(&self.shared, core)?;
-        let slot = JoinSlot::new();
-        let task = TaskBox(boxed(task, Some(slot.clone())));
-        self.post(core, Message::Spawn { task, priority })
-            .map_err(|_| SpawnError::Halted)?;
+        let (task, slot) = crate::task::joined(task, None);
+        self.post(
+            core,
+            Message::Spawn {
+                task: TaskBox(task),
+                priority,
+            },
+        )
+        .map_err(|_| SpawnError::Halted)?;
         Ok(JoinHandle::new(slot))
     }
 

@@ -33,42 +33,49 @@ enum State<T> {
     Taken,
 }
 
-/// The one-shot rendezvous between a task and its join handle.
-pub(crate) struct JoinSlot<T> {
+/// What shares a join slot's allocation: nothing (`()`), or the task
+/// itself ([`crate::task::joined`]: one allocation per spawn).
+pub(crate) trait Tail: Send + Sync {}
+
+impl Tail for () {}
+
+/// The one-shot rendezvous between a task and its join handle; `tail`
+/// (last, so the slot can be unsized to `JoinSlot<T, dyn Tail>`) is what
+/// else lives in the same allocation.
+pub(crate) struct JoinSlot<T, X: ?Sized = ()> {
     state: Mutex<State<T>>,
     done: Condvar,
     /// The task id once the core has placed the task (0: not yet).
     id: AtomicU64,
     /// A task to wake when the task is placed (its id bits; 0: none).
     notify: AtomicU64,
+    pub(crate) tail: X,
 }
 
 impl<T> JoinSlot<T> {
     pub(crate) fn new() -> Arc<JoinSlot<T>> {
-        Arc::new(JoinSlot {
+        Arc::new(JoinSlot::with_tail((), None))
+    }
+}
+
+impl<T, X> JoinSlot<T, X> {
+    /// A slot holding `tail`; with `spawner`, its placement and its
+    /// completion wake that task.
+    pub(crate) fn with_tail(tail: X, spawner: Option<TaskId>) -> JoinSlot<T, X> {
+        JoinSlot {
             state: Mutex::new(State::Waiting {
-                waker: None,
+                waker: spawner.map(crate::waker::waker),
                 blocked: 0,
             }),
             done: Condvar::new(),
             id: AtomicU64::new(0),
-            notify: AtomicU64::new(0),
-        })
+            notify: AtomicU64::new(spawner.map_or(0, TaskId::to_bits)),
+            tail,
+        }
     }
+}
 
-    /// A slot whose placement, and whose completion, wake task `spawner`.
-    pub(crate) fn notifying(spawner: TaskId) -> Arc<JoinSlot<T>> {
-        Arc::new(JoinSlot {
-            state: Mutex::new(State::Waiting {
-                waker: Some(crate::waker::waker(spawner)),
-                blocked: 0,
-            }),
-            done: Condvar::new(),
-            id: AtomicU64::new(0),
-            notify: AtomicU64::new(spawner.to_bits()),
-        })
-    }
-
+impl<T, X: ?Sized> JoinSlot<T, X> {
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         // A poisoned lock only means a waiter panicked; the state is intact.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -111,7 +118,7 @@ impl<T> JoinSlot<T> {
 
 /// The result of a spawned task.
 pub struct JoinHandle<T> {
-    slot: Arc<JoinSlot<T>>,
+    slot: Arc<JoinSlot<T, dyn Tail>>,
 }
 
 impl<T> std::fmt::Debug for JoinHandle<T> {
@@ -123,7 +130,7 @@ impl<T> std::fmt::Debug for JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
-    pub(crate) fn new(slot: Arc<JoinSlot<T>>) -> JoinHandle<T> {
+    pub(crate) fn new(slot: Arc<JoinSlot<T, dyn Tail>>) -> JoinHandle<T> {
         JoinHandle { slot }
     }
 
@@ -237,7 +244,7 @@ impl<T> std::fmt::Debug for PendingSpawn<T> {
 }
 
 impl<T> PendingSpawn<T> {
-    pub(crate) fn new(slot: Arc<JoinSlot<T>>) -> PendingSpawn<T> {
+    pub(crate) fn new(slot: Arc<JoinSlot<T, dyn Tail>>) -> PendingSpawn<T> {
         PendingSpawn {
             join: JoinHandle::new(slot),
         }
@@ -282,7 +289,7 @@ mod tests {
     use std::time::Instant;
 
     /// Threads counted as blocked on `slot`'s condvar.
-    fn blocked<T>(slot: &JoinSlot<T>) -> u32 {
+    fn blocked<T, X: ?Sized>(slot: &JoinSlot<T, X>) -> u32 {
         match &*slot.lock() {
             State::Waiting { blocked, .. } => *blocked,
             _ => 0,
@@ -290,7 +297,7 @@ mod tests {
     }
 
     /// Waits until a thread is blocked on `slot` (10 s at most).
-    fn until_blocked<T>(slot: &JoinSlot<T>) {
+    fn until_blocked<T, X: ?Sized>(slot: &JoinSlot<T, X>) {
         let t0 = Instant::now();
         while blocked(slot) == 0 {
             assert!(

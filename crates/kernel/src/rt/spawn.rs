@@ -28,12 +28,12 @@ pub(crate) fn rt_boxed<P: PeriodicTask>(
     rt: Option<Box<RtSlot>>,
     join: Option<Arc<JoinSlot<()>>>,
 ) -> BoxedTask {
-    Box::new(RtSpawned {
+    BoxedTask::from_box(Box::new(RtSpawned {
         task: Some(task),
         rt,
         outcome: None,
         join,
-    })
+    }))
 }
 
 impl<P: PeriodicTask> Runnable for RtSpawned<P> {
