@@ -105,8 +105,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
+    let c = kernel.handle().cores()[0].counters;
     kernel.halt();
     let report = kernel.join()?;
+    println!(
+        "server core: {} turns, {} polls, {} io events, {} parks, busy {} ms, idle {} ms",
+        c.turns,
+        c.polls,
+        c.io_events,
+        c.parks,
+        c.busy_ns / 1_000_000,
+        c.idle_ns / 1_000_000
+    );
     overtakes.sort_unstable();
     lat.sort_unstable();
     let q = |v: &[u64], p: f64| v[((v.len() as f64 * p) as usize).min(v.len() - 1)];
