@@ -4,7 +4,9 @@
 //! Each turn: the bus (at most `bus` messages), I/O (at most `io` events),
 //! due timers, tasks (at most `tasks` polls), then, if the turn found no
 //! work, idling by policy. Wakes produced by any step are moved onto the
-//! ready queue (or onto the bus, for other cores) right after that step.
+//! ready queue (or onto the bus, for other cores) right after that step, in
+//! the order they happened: tasks woken by one turn's I/O events are polled
+//! in event order, each once before any is polled twice.
 //!
 //! A task that yields ([`Context::yield_now`], a full `send`, or a wake of
 //! itself during its own poll, as `async` [`crate::yield_now`] does) goes
@@ -467,7 +469,11 @@ impl Core {
         }
     }
 
-    /// Moves wakes recorded on this thread onto the ready queue or the bus.
+    /// Moves wakes recorded on this thread onto the ready queue or the bus,
+    /// in the order they happened: the owners of a turn's I/O events are
+    /// queued in event order (the poller's, oldest readiness first), so a
+    /// connection that became ready first is served first (taking them
+    /// last-first made some requests wait almost two rounds of the others).
     pub(crate) fn drain_wakes(&mut self) {
         // Most steps wake nobody: one look at both lists, then out.
         if !waker::with_lists(|l| !l.local.is_empty() || !l.remote.is_empty()).unwrap_or(false) {
@@ -476,7 +482,7 @@ impl Core {
         loop {
             let next = waker::with_lists(|l| {
                 l.local
-                    .pop()
+                    .pop_front()
                     .map(|t| (t, true))
                     .or_else(|| l.remote.pop().map(|t| (t, false)))
             });

@@ -13,6 +13,7 @@
 //!   core's external inbox, ringing its doorbell.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use crate::bus::Message;
@@ -23,8 +24,9 @@ use crate::shared;
 pub(crate) struct WakeLists {
     kernel: u8,
     core: CoreIndex,
-    /// Tasks of this core to make ready.
-    pub(crate) local: Vec<TaskId>,
+    /// Tasks of this core to make ready, in wake order (the run loop takes
+    /// them from the front: the first woken is queued first).
+    pub(crate) local: VecDeque<TaskId>,
     /// Tasks of other cores to wake by bus message.
     pub(crate) remote: Vec<TaskId>,
 }
@@ -39,7 +41,7 @@ pub(crate) fn enter(kernel: u8, core: CoreIndex, capacity: usize) {
         *c.borrow_mut() = Some(WakeLists {
             kernel,
             core,
-            local: Vec::with_capacity(capacity),
+            local: VecDeque::with_capacity(capacity),
             remote: Vec::with_capacity(capacity),
         })
     });
@@ -78,7 +80,7 @@ pub(crate) fn wake(id: TaskId) {
             return false;
         }
         if l.core == id.core() {
-            l.local.push(id)
+            l.local.push_back(id)
         } else {
             l.remote.push(id)
         }
