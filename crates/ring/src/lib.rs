@@ -14,6 +14,7 @@
 //! | [`broadcast::lossy`] | 1 | many (`Clone`) | `Overwrite`: never waits; laggards get [`RecvError::Lagged`] |
 //! | [`work`] | 1 | many (`Clone`) | each message to exactly one reader |
 //! | [`priority`] | many | 1 | N levels; [`priority::Select`] takes the highest non-empty |
+//! | [`rpc`] | 1 client | 1 server | request/response; each reply written into its request's slot (one line per round trip) |
 //!
 //! [`stream`] adds allocation-free combinators (`map`, `filter`, `batch`,
 //! `fold_ready`) over any ring end that yields owned messages.
@@ -83,7 +84,7 @@
 //! |---|---|
 //! | `4p` | empty, may be written with message `p` |
 //! | `4p + 1` | holds message `p` |
-//! | `4p + 2` | being rewritten with message `p` (lossy broadcast only) |
+//! | `4p + 2` | being rewritten with message `p` (lossy broadcast); holds the reply to request `p` ([`rpc`]) |
 //! | `4p + 3` | position `p` was claimed and abandoned: skip it (MPSC only) |
 //!
 //! A ring of capacity `c` puts position `p` in slot `p & (c - 1)`, so the
@@ -146,6 +147,7 @@ pub mod config;
 pub mod error;
 pub mod mpsc;
 pub mod priority;
+pub mod rpc;
 pub mod sector;
 pub mod spsc;
 pub mod stream;

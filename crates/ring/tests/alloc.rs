@@ -5,7 +5,7 @@
 use enso_ring::broadcast::{self, lossy};
 use enso_ring::priority;
 use enso_ring::sector::Sector;
-use enso_ring::{Config, Policy, WaitStrategy, mpsc, spsc, work};
+use enso_ring::{Config, Policy, WaitStrategy, mpsc, rpc, spsc, work};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
@@ -156,6 +156,35 @@ fn cross_thread_ping_pong_allocates_nothing_even_when_parking() {
             }
         });
         drop(tx);
+        assert_eq!(mine, 0, "{wait:?}");
+        assert_eq!(echo.join().unwrap(), 0, "{wait:?}");
+    }
+}
+
+#[test]
+fn rpc_calls_allocate_nothing_even_when_parking() {
+    for wait in [WaitStrategy::SpinThenYield, WaitStrategy::Park] {
+        let config = Config::new(8).wait(wait);
+        let (mut client, mut server) = rpc::with_config::<u64, u64>(config).unwrap();
+        let echo = std::thread::spawn(move || {
+            // Warm up the thread (its handle, its locals), then count.
+            server.serve(|x| *x + 1).unwrap();
+            count(|| while server.serve(|x| *x + 1).is_ok() {})
+        });
+        assert_eq!(client.call(0), Ok(1));
+        let mine = count(|| {
+            for i in 1..2_000 {
+                assert_eq!(client.call(i), Ok(i + 1));
+                client.try_send(i).unwrap();
+                client.try_send(i + 1).unwrap();
+                let mut sum = 0;
+                while client.in_flight() > 0 {
+                    sum += client.recv().unwrap();
+                }
+                assert_eq!(sum, 2 * i + 3);
+            }
+        });
+        drop(client);
         assert_eq!(mine, 0, "{wait:?}");
         assert_eq!(echo.join().unwrap(), 0, "{wait:?}");
     }

@@ -534,3 +534,72 @@ fn work_producer_gone_consumers_drain_exactly_once() {
         assert_eq!(drops.load(loom::sync::atomic::Ordering::SeqCst), 2);
     });
 }
+
+#[test]
+fn rpc_pipelined_calls_across_the_wrap_then_closed() {
+    use enso_ring::rpc;
+    model(|| {
+        let (mut client, mut server) = rpc::with_config::<u32, u32>(config(2)).unwrap();
+        let served = thread::spawn(move || {
+            let mut n = 0;
+            while server.serve(|x| *x * 10).is_ok() {
+                n += 1;
+            }
+            n
+        });
+        // Two in flight fill the ring; the third reuses slot 0 once its
+        // reply is taken.
+        client.try_send(1).unwrap();
+        client.try_send(2).unwrap();
+        assert_eq!(client.recv(), Ok(10));
+        client.try_send(3).unwrap();
+        assert_eq!(client.recv(), Ok(20));
+        assert_eq!(client.recv(), Ok(30));
+        drop(client);
+        assert_eq!(served.join().unwrap(), 3);
+    });
+}
+
+#[test]
+fn rpc_server_gone_drops_every_request_and_reply_once() {
+    use enso_ring::rpc;
+    model(|| {
+        let drops = std::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+        struct D(std::sync::Arc<loom::sync::atomic::AtomicUsize>);
+        impl Drop for D {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, loom::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let (mut client, mut server) = rpc::with_config::<D, D>(config(2)).unwrap();
+        let d = drops.clone();
+        let handle = thread::spawn(move || {
+            // Serves at most one request, then leaves.
+            let _ = server.try_serve(|_| D(d.clone()));
+        });
+        // A send after the server left hands the request back (dropped here).
+        for _ in 0..2 {
+            match client.try_send(D(drops.clone())) {
+                Ok(()) | Err(PushError::Closed(_)) => {}
+                Err(PushError::Full(_)) => unreachable!("two slots"),
+            }
+        }
+        let reply = client.try_recv();
+        handle.join().unwrap();
+        // Whatever was served (one request and its reply) or not, every
+        // value is dropped exactly once: 2 requests + 1 reply if served.
+        let served = match reply {
+            Ok(r) => {
+                drop(r);
+                true
+            }
+            Err(_) => false,
+        };
+        let late = client.try_recv();
+        let served = served || late.is_ok();
+        drop(late);
+        drop(client);
+        let want = if served { 3 } else { 2 };
+        assert_eq!(drops.load(loom::sync::atomic::Ordering::SeqCst), want);
+    });
+}

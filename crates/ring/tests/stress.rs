@@ -298,3 +298,46 @@ fn park_strategy_hands_off_without_losing_wakeups_for_good() {
     producers.into_iter().for_each(|p| p.join().unwrap());
     assert_eq!(next, [messages; 2]);
 }
+
+#[test]
+fn rpc_pipelined_calls_every_reply_once_in_order() {
+    use enso_ring::rpc;
+    let (mut client, mut server) = rpc::with_config::<u64, u64>(config(64)).unwrap();
+    let server = thread::spawn(move || {
+        let mut served = 0u64;
+        loop {
+            // Serve runs where they are ready, one at a time otherwise.
+            match server.serve_ready(16, |x| x.wrapping_mul(3)) {
+                Ok(n) => served += n as u64,
+                Err(PopError::Empty) => {
+                    if server.serve(|x| x.wrapping_mul(3)).is_err() {
+                        break;
+                    }
+                    served += 1;
+                }
+                Err(PopError::Closed) => break,
+            }
+        }
+        served
+    });
+    // Keep a varying number of calls in flight: from one (a plain round
+    // trip) to the whole ring.
+    let (mut sent, mut received) = (0u64, 0u64);
+    while received < MESSAGES {
+        let window = 1 + (received % 64) as usize;
+        while sent < MESSAGES && client.in_flight() < window {
+            client.try_send(sent).unwrap();
+            sent += 1;
+        }
+        let reply = client.recv().unwrap();
+        assert_eq!(
+            reply,
+            received.wrapping_mul(3),
+            "reply {received}: lost, duplicated or reordered"
+        );
+        received += 1;
+    }
+    assert_eq!(client.try_recv(), Err(PopError::Empty));
+    drop(client);
+    assert_eq!(server.join().unwrap(), MESSAGES);
+}

@@ -4,7 +4,9 @@
 //! one cache-padded `AtomicU64`: one line travelling between the cores,
 //! which no ring can beat (a ring moves the data and a cursor). The second
 //! floor row bounces it through two padded lines, one per direction: the
-//! fewest lines a pair of rings can use, so the floor for every ring row.
+//! fewest lines a pair of rings can use, so the floor for every ring row
+//! but `enso rpc`: one request/response ring whose reply travels in the
+//! request's own slot, one line for the round trip, as in the first floor.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -52,6 +54,12 @@ pub fn groups() -> Vec<Group> {
                 "enso spsc",
                 "try_push / try_pop",
                 bounce::<EnsoSpsc, Spin>,
+            ),
+            Row::new(
+                Kind::Enso,
+                "enso rpc",
+                "one request/response ring: try_send / try_serve / try_recv, the reply in the request's slot",
+                rpc_bounce::<Spin>,
             ),
             Row::new(Kind::Peer, "rtrb", "push / pop", bounce::<Rtrb, Spin>),
             Row::new(
@@ -105,6 +113,55 @@ pub fn bounce<Q: Queue, W: Wait>(p: &Params) -> Result<Sample, BenchError> {
                     let v = peers::recv::<Q, W>(&mut ping_rx);
                     peers::send::<Q, W>(&mut pong_tx, v);
                     sum = sum.wrapping_add(v);
+                }
+                sum
+            }),
+        ],
+    )?;
+    finish(p, outcome.elapsed, &outcome.checksums)
+}
+
+/// Core 0 calls core 1 through one `enso_ring::rpc` ring: it sends `v`
+/// and waits for the reply, which core 1 writes into the request's slot
+/// (the same `v`, so both sides sum the same values).
+fn rpc_bounce<W: Wait>(p: &Params) -> Result<Sample, BenchError> {
+    let (mut client, mut server) =
+        enso_ring::rpc::channel::<u64, u64>(p.capacity).map_err(|e| BenchError::Setup {
+            run: p.label.clone(),
+            reason: e.to_string(),
+        })?;
+    let n = p.items;
+    let outcome = harness::run_team(
+        &p.label,
+        vec![
+            Worker::new(0, move || {
+                let mut sum = 0u64;
+                for v in 1..=n {
+                    if client.try_send(v).is_err() {
+                        return 0;
+                    }
+                    loop {
+                        match client.try_recv() {
+                            Ok(r) => break sum = sum.wrapping_add(r),
+                            Err(enso_ring::PopError::Empty) => W::idle(),
+                            Err(enso_ring::PopError::Closed) => return 0,
+                        }
+                    }
+                }
+                sum
+            }),
+            Worker::new(1, move || {
+                let mut sum = 0u64;
+                let mut served = 0;
+                while served < n {
+                    match server.try_serve(|v| {
+                        sum = sum.wrapping_add(*v);
+                        *v
+                    }) {
+                        Ok(()) => served += 1,
+                        Err(enso_ring::PopError::Empty) => W::idle(),
+                        Err(enso_ring::PopError::Closed) => return 0,
+                    }
                 }
                 sum
             }),
