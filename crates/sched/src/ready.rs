@@ -5,10 +5,13 @@
 //! list threaded through preallocated arrays, and a 256-bit bitmap (four
 //! words plus a 4-bit summary) says which levels are non-empty, so `push`,
 //! `pop` (highest first), `remove` and `change_priority` are O(1) with a
-//! bit search or two and no loop over levels. The highest non-empty level
-//! and its bitmap word are cached: `pop` takes the next level from the
-//! cached word without a branch, and consults the rest of the bitmap only
-//! when a whole word (64 levels) empties.
+//! bit search or two and no loop over levels. The bitmap word that holds
+//! the highest non-empty level (the *top word*) lives in its own field,
+//! `top_bits`, and is the only copy of that word while it is on top: `pop`
+//! derives the level from it with one `trailing_zeros`, clears the level's
+//! bit there when the level empties (a select, not a branch), and neither
+//! stores nor loads the word array; the rest of the bitmap is consulted
+//! only when the whole top word (64 levels) empties.
 //!
 //! # Layout (what `pop` touches)
 //!
@@ -43,6 +46,25 @@ use crate::error::{CapacityError, Full, NIL, StaleHandle, check_capacity};
 const fn level_bit(l: usize) -> u64 {
     (1 << 63) >> (l % 64)
 }
+
+/// Where level `l`'s `[head, tail]` is kept in `ends`: levels are stored
+/// in the bitmap's (reversed) order within each word of 64, so that
+/// `pop` indexes `ends` straight from a bit number. Its own inverse.
+#[inline(always)]
+const fn end_slot(l: usize) -> usize {
+    l ^ 63
+}
+
+/// The `ends` slot of the highest level of the word starting at level
+/// `base` (a multiple of 64 below 256) whose bits are `bits` (non-zero):
+/// its lowest set bit (see `level_bit`, `end_slot`). At most 255.
+#[inline(always)]
+fn top_slot(base: u32, bits: u64) -> usize {
+    (base as usize & 0xc0) | bits.trailing_zeros() as usize
+}
+
+// `pop` makes a tail NIL by or-ing an all-ones mask into it.
+const _: () = assert!(NIL == u32::MAX);
 
 /// Number of priority levels.
 pub const LEVELS: usize = 256;
@@ -83,17 +105,21 @@ pub struct ReadyQueue<T> {
     /// Predecessor in the entry's level; stale for a level's head.
     prev: Box<[u32]>,
     tags: Box<[Tag]>,
-    /// `[head, tail]` of each level, side by side: one cache line access.
+    /// `[head, tail]` of each level, side by side: one cache line access;
+    /// level `l` at `end_slot(l)`.
     ends: Box<[[u32; 2]; LEVELS]>,
+    /// Bitmap word `w` covers levels `64w..64w + 63` (bits reversed, see
+    /// `level_bit`). The top word's entry is stale: `top_bits` holds it.
     words: [u64; 4],
-    /// A copy of the top level's bitmap word (`words[(top - 1) / 64]`; 0
-    /// when empty), so that `pop` finds the next level without loading
-    /// the word it stored in the previous pop.
+    /// The bits of the top word, the only up-to-date copy; 0 exactly
+    /// when the queue is empty.
     top_bits: u64,
+    /// The first level of the top word (`64 * w`, the highest word `w`
+    /// with a non-empty level; any word when empty), kept pre-multiplied
+    /// so that `pop` forms its level with one `or`.
+    top_base: u32,
+    /// Bit `w` is set when word `w` has a non-empty level.
     summary: u32,
-    /// Highest non-empty level plus one (0: empty), kept so that `pop`
-    /// does not search the bitmap unless it empties the top level.
-    top: u32,
     free: u32,
     len: usize,
 }
@@ -117,8 +143,8 @@ impl<T> ReadyQueue<T> {
             ends: Box::new([[NIL; 2]; LEVELS]),
             words: [0; 4],
             top_bits: 0,
+            top_base: 0,
             summary: 0,
-            top: 0,
             free: 0,
             len: 0,
         })
@@ -161,43 +187,59 @@ impl<T> ReadyQueue<T> {
         Ok(ReadyHandle { index, generation })
     }
 
-    /// The highest non-empty level, if any. O(1): a cached value.
+    /// The highest non-empty level, if any. O(1): one bit search in the
+    /// top word.
     #[inline]
     pub fn highest_priority(&self) -> Option<u8> {
-        self.top.checked_sub(1).map(|l| l as u8)
+        (self.top_bits != 0).then(|| end_slot(top_slot(self.top_base, self.top_bits)) as u8)
     }
 
-    /// The highest non-empty level by the bitmap, plus one (0: empty).
-    #[inline]
-    fn search_top(&self) -> u32 {
-        if self.summary == 0 {
-            return 0;
-        }
-        let word = 31 - self.summary.leading_zeros();
-        let bit = 63 - self.words[word as usize & 3].trailing_zeros();
-        word * 64 + bit + 1
-    }
-
-    /// The top level's whole bitmap word emptied: the next top is in a
-    /// lower word, if any. Once per 64 levels, so out of `pop`'s line.
+    /// The whole top word emptied: the next top word is the highest other
+    /// non-empty one (all others are lower), if any. Once per 64 levels
+    /// emptied, so out of `pop`'s line.
+    /// Returns the new top word's bits, for the caller to store in
+    /// `top_bits` (so that `pop` stores it once, on both paths).
     #[cold]
-    #[inline(always)]
-    fn word_emptied(&mut self, word: usize) {
-        self.summary &= !(1 << word);
-        self.top = self.search_top();
-        self.sync_top_bits();
+    #[inline(never)]
+    fn top_word_emptied(&mut self) -> u64 {
+        let w = self.top_word();
+        self.words[w] = 0;
+        self.summary &= !(1 << w);
+        let top = 31u32.saturating_sub(self.summary.leading_zeros()) & 3;
+        self.top_base = top << 6;
+        self.words[top as usize]
     }
 
-    /// Re-reads `top_bits` after `top` or the top's word changed.
+    /// The index of the top word.
+    #[inline(always)]
+    fn top_word(&self) -> usize {
+        (self.top_base >> 6) as usize & 3
+    }
+
+    /// Sets level `l`'s bit (the level became non-empty).
     #[inline]
-    fn sync_top_bits(&mut self) {
-        self.top_bits = self.words[(self.top.wrapping_sub(1) / 64) as usize & 3];
+    fn set_level_bit(&mut self, l: usize) {
+        let w = (l / 64) & 3;
+        let bit = level_bit(l);
+        self.summary |= 1 << w;
+        let top = self.top_word();
+        if w == top {
+            self.top_bits |= bit;
+        } else if w > top || self.top_bits == 0 {
+            // A new top word (or the queue was empty): the old one's bits
+            // go back to the array, the new one's come out of it.
+            self.words[top] = self.top_bits;
+            self.top_base = (w as u32) << 6;
+            self.top_bits = self.words[w] | bit;
+        } else {
+            self.words[w] |= bit;
+        }
     }
 
     /// The oldest entry of the highest non-empty level, without removing it.
     pub fn peek(&self) -> Option<(u8, &T)> {
         let level = self.highest_priority()?;
-        let index = self.ends[level as usize][0];
+        let index = self.ends[end_slot(level as usize)][0];
         self.values
             .get(index as usize)?
             .as_ref()
@@ -210,44 +252,44 @@ impl<T> ReadyQueue<T> {
     /// one bitmap word; the summary only when a 64-level word empties.
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(u8, T)> {
-        let level = self.highest_priority()?;
-        let l = level as usize;
-        let [index, tail] = self.ends[l];
+        let top_bits = self.top_bits;
+        if top_bits == 0 {
+            return None;
+        }
+        let slot = top_slot(self.top_base, top_bits);
+        let l = end_slot(slot);
+        let [index, tail] = self.ends[slot];
         let i = index as usize;
-        // A non-empty level's head is a queued entry: in bounds.
-        let next = *self.next.get(i)?;
-        self.next[i] = self.free;
+        // A non-empty level's head is a queued entry: in bounds. Its value
+        // is taken first, so that `top_bits`, stored last, stays in a
+        // register for the next pop instead of being read back.
+        let value = self.values.get_mut(i)?.take();
+        // SAFETY: `next` and `values` both have `capacity` entries (built
+        // together in `with_capacity`, never resized), and `i` indexes
+        // `values`, checked just above.
+        let link = unsafe { self.next.get_unchecked_mut(i) };
+        let next = *link;
+        *link = self.free;
         self.free = index;
         self.len -= 1;
         // Whether the level empties is a coin toss when levels hold an
         // entry or two, so it is not a branch (a mispredicted one costs
-        // more than the whole pop), and what follows from it is computed
-        // before it is known: level `l` is the lowest set bit of
-        // `top_bits` (bits are reversed, see `level_bit`), so the word
-        // without it and the top that leaves depend only on `top_bits`;
-        // `emptied` then selects by mask. The next pop's level thus waits
-        // on the `ends` load and one select, not on a bit search. Only a
-        // word that empties (once per 64 levels) takes the search through
-        // the summary.
-        let emptied = index == tail;
-        self.ends[l] = [next, if emptied { NIL } else { tail }];
-        let word = (l / 64) & 3;
-        let top_bits = self.top_bits;
+        // more than the whole pop) but a mask: level `l` is the lowest set
+        // bit of `top_bits` (bits are reversed, see `level_bit`), so the
+        // word without it is computed before `emptied` is known, and the
+        // mask selects. The next pop's level waits on the `ends` load and
+        // the select, not on a search. Only a word that empties (once per
+        // 64 levels) takes the search through the summary.
+        let mask = u64::from(index == tail).wrapping_neg();
+        // NIL is all ones: the tail becomes NIL exactly when emptied.
+        self.ends[slot] = [next, tail | mask as u32];
         let rest = top_bits & top_bits.wrapping_sub(1);
-        let top_if_emptied = word as u32 * 64 + 64 - rest.trailing_zeros();
-        let mask = u64::from(emptied).wrapping_neg();
-        let bits = top_bits ^ ((top_bits ^ rest) & mask);
-        self.words[word] = bits;
-        self.top_bits = bits;
-        self.top ^= (self.top ^ top_if_emptied) & mask as u32;
+        let mut bits = top_bits ^ ((top_bits ^ rest) & mask);
         if bits == 0 {
-            self.word_emptied(word);
+            bits = self.top_word_emptied();
         }
-        debug_assert_eq!(
-            self.top_bits,
-            self.words[(self.top.wrapping_sub(1) / 64) as usize & 3]
-        );
-        self.values[i].take().map(|v| (level, v))
+        self.top_bits = bits;
+        value.map(|v| (l as u8, v))
     }
 
     /// Removes the entry `handle` names, wherever it is in its level.
@@ -288,34 +330,35 @@ impl<T> ReadyQueue<T> {
     fn link_tail(&mut self, index: u32, level: u8) {
         let l = level as usize;
         let i = index as usize;
-        let tail = self.ends[l][1];
+        let tail = self.ends[end_slot(l)][1];
         self.tags[i].level = level;
         self.prev[i] = tail;
         self.next[i] = NIL;
         if tail == NIL {
-            self.ends[l][0] = index;
-            self.words[l / 64] |= level_bit(l);
-            self.summary |= 1 << (l / 64);
-            self.top = self.top.max(l as u32 + 1);
-            self.sync_top_bits();
+            self.ends[end_slot(l)][0] = index;
+            self.set_level_bit(l);
         } else {
             self.next[tail as usize] = index;
         }
-        self.ends[l][1] = index;
+        self.ends[end_slot(l)][1] = index;
     }
 
-    /// Level `l` became empty: clear its bits and, if it was the top, find the new top.
+    /// Level `l` became empty: clear its bit and, if its word empties,
+    /// the word's summary bit (finding the next top word if it was on top).
     #[inline]
     fn clear_level(&mut self, l: usize) {
-        let word = (l / 64) & 3;
-        self.words[word] &= !level_bit(l);
-        if self.words[word] == 0 {
-            self.summary &= !(1 << word);
+        let w = (l / 64) & 3;
+        if w == self.top_word() {
+            self.top_bits &= !level_bit(l);
+            if self.top_bits == 0 {
+                self.top_bits = self.top_word_emptied();
+            }
+        } else {
+            self.words[w] &= !level_bit(l);
+            if self.words[w] == 0 {
+                self.summary &= !(1 << w);
+            }
         }
-        if self.top == l as u32 + 1 {
-            self.top = self.search_top();
-        }
-        self.sync_top_bits();
     }
 
     /// Takes a queued entry out of its level's list (the head by the
@@ -323,18 +366,18 @@ impl<T> ReadyQueue<T> {
     fn unlink(&mut self, index: u32) {
         let i = index as usize;
         let (prev, next, l) = (self.prev[i], self.next[i], self.tags[i].level as usize);
-        let is_head = self.ends[l][0] == index;
+        let is_head = self.ends[end_slot(l)][0] == index;
         if is_head {
-            self.ends[l][0] = next;
+            self.ends[end_slot(l)][0] = next;
         } else {
             self.next[prev as usize] = next;
         }
         if next == NIL {
-            self.ends[l][1] = if is_head { NIL } else { prev };
+            self.ends[end_slot(l)][1] = if is_head { NIL } else { prev };
         } else if !is_head {
             self.prev[next as usize] = prev;
         }
-        if self.ends[l][0] == NIL {
+        if self.ends[end_slot(l)][0] == NIL {
             self.clear_level(l);
         }
     }
