@@ -131,7 +131,9 @@
 //!   trip, one per direction; two padded atomics bounced that way take
 //!   about 1.9x the single-line floor (`enso-bench pingpong`, rows
 //!   "one cache line" and "two cache lines"), so no pair of rings reaches
-//!   1.25x of the single line.
+//!   1.25x of the single line. [`rpc`] is the ring for that pattern: the
+//!   reply is written into the request's slot, so a round trip moves one
+//!   line, as the single-line floor does (row "enso rpc").
 //! - A claim by CAS is a locked instruction, which waits for the
 //!   producer's earlier stores to reach its cache; when the consumer has
 //!   just read that slot's line, that is a cross-core fetch per message.

@@ -197,6 +197,21 @@ unsafe impl<Q: Send, R: Send> Send for Client<Q, R> {}
 // SAFETY: as for `Client`.
 unsafe impl<Q: Send, R: Send> Send for Server<Q, R> {}
 
+/// Runs `step` until it has succeeded `max` times or fails; how many
+/// succeeded, or the first failure when that was the first step.
+#[inline]
+fn up_to(max: usize, mut step: impl FnMut() -> Result<(), PopError>) -> Result<usize, PopError> {
+    let mut done = 0;
+    while done < max {
+        match step() {
+            Ok(()) => done += 1,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(done)
+}
+
 /// The calling end: sends requests, takes replies in the order sent.
 /// `Send`, not `Clone`.
 pub struct Client<Q, R> {
@@ -340,16 +355,7 @@ impl<Q, R> Client<Q, R> {
     /// each to `f`; returns how many. `Empty`/`Closed` as [`try_recv`](Self::try_recv)
     /// when none has (and `max` is not 0).
     pub fn recv_ready(&mut self, max: usize, mut f: impl FnMut(R)) -> Result<usize, PopError> {
-        let mut taken = 0;
-        while taken < max {
-            match self.try_recv() {
-                Ok(reply) => f(reply),
-                Err(e) if taken == 0 => return Err(e),
-                Err(_) => break,
-            }
-            taken += 1;
-        }
-        Ok(taken)
+        up_to(max, || self.try_recv().map(&mut f))
     }
 
     /// Wakes a parked server (Park strategy only).
@@ -517,15 +523,7 @@ impl<Q, R> Server<Q, R> {
         max: usize,
         mut f: impl FnMut(&mut Q) -> R,
     ) -> Result<usize, PopError> {
-        let mut served = 0;
-        while served < max {
-            match self.try_serve(&mut f) {
-                Ok(()) => served += 1,
-                Err(e) if served == 0 => return Err(e),
-                Err(_) => break,
-            }
-        }
-        Ok(served)
+        up_to(max, || self.try_serve(&mut f))
     }
 
     /// Wakes a parked client (Park strategy only).

@@ -18,6 +18,15 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
     builder.check(f);
 }
 
+/// A value that counts its drops (in a loom atomic, so the model sees it).
+struct D(std::sync::Arc<loom::sync::atomic::AtomicUsize>);
+
+impl Drop for D {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, loom::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 fn config(capacity: usize) -> Config {
     Config::new(capacity).wait(WaitStrategy::SpinThenYield)
 }
@@ -75,12 +84,6 @@ fn spsc_chunks() {
 fn spsc_consumer_gone_drops_once() {
     model(|| {
         let drops = std::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
-        struct D(std::sync::Arc<loom::sync::atomic::AtomicUsize>);
-        impl Drop for D {
-            fn drop(&mut self) {
-                self.0.fetch_add(1, loom::sync::atomic::Ordering::SeqCst);
-            }
-        }
         let (mut tx, mut rx) = spsc::with_config::<D>(config(1)).unwrap();
         let d = drops.clone();
         let producer = thread::spawn(move || {
@@ -565,12 +568,6 @@ fn rpc_server_gone_drops_every_request_and_reply_once() {
     use enso_ring::rpc;
     model(|| {
         let drops = std::sync::Arc::new(loom::sync::atomic::AtomicUsize::new(0));
-        struct D(std::sync::Arc<loom::sync::atomic::AtomicUsize>);
-        impl Drop for D {
-            fn drop(&mut self) {
-                self.0.fetch_add(1, loom::sync::atomic::Ordering::SeqCst);
-            }
-        }
         let (mut client, mut server) = rpc::with_config::<D, D>(config(2)).unwrap();
         let d = drops.clone();
         let handle = thread::spawn(move || {
