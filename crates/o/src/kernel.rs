@@ -1,0 +1,407 @@
+//! Int kernels: a lambda's code run over unboxed ints.
+//!
+//! The compiler gives a lambda whose code only reads its locals and int
+//! constants, applies int verbs, branches, returns and calls globals an
+//! int kernel (`compile::int_kernel`): the same instructions, one
+//! for one, at the same indices, on `i64`s. The machine runs kernels in two
+//! places, each spending exactly the fuel of the general path (one unit per
+//! instruction) and stopping exactly where it would:
+//!
+//! - `run_int_fold`: whole calls of a two-parameter lambda without calls
+//!   folded over an int vector (`{x+y}/1+!n`), run only while the fuel
+//!   covers a whole call.
+//! - `run_calls`: a call of a global lambda with a kernel on int
+//!   arguments, with every call it makes of such a global (`fib[x-1]`)
+//!   run in the kernel too, on a stack of unboxed frames (`KFrame`). When
+//!   the fuel runs out, or an instruction needs the general path (a call of
+//!   a global that is not such a lambda, or one that would pass a limit),
+//!   it stops before that instruction and hands its frames back: the
+//!   machine turns them into the code frames, locals and operands the
+//!   general path would have at that point, and goes on from there.
+//!
+//! A kernel's code never assigns a global, so the globals it calls stay
+//! what they were for the whole of a run.
+
+use crate::adverbs::IntFold;
+use crate::compile::{Globals, KERNEL_LOCALS, KERNEL_STACK, KOp};
+use crate::value::{Func, Lambda, Value, Verb};
+use crate::verbs::atomic;
+use std::ptr::NonNull;
+
+/// `a v b` for the verbs with an int result on two ints; `None` for others.
+#[inline(always)]
+pub(crate) fn int_dyad(v: Verb, a: i64, b: i64) -> Option<i64> {
+    Some(match v {
+        Verb::Plus => atomic::add(a, b),
+        Verb::Minus => atomic::sub(a, b),
+        Verb::Times => atomic::mul(a, b),
+        Verb::Less => atomic::lt(a, b),
+        Verb::More => atomic::gt(a, b),
+        Verb::Equal => (a == b) as i64,
+        Verb::And => a.min(b),
+        Verb::Or => a.max(b),
+        _ => return None,
+    })
+}
+
+/// A call running in the kernel: the lambda, its code and where it is in
+/// it, where its locals start on the kernel stack (its `nlocals`, then its
+/// operands) and where its operands end.
+pub(crate) struct KFrame<'g> {
+    pub(crate) l: &'g Lambda,
+    code: &'g [KOp],
+    pub(crate) pc: usize,
+    pub(crate) base: usize,
+    pub(crate) sp: usize,
+}
+
+impl<'g> KFrame<'g> {
+    /// A frame about to run `l` (with kernel `code`) with its locals at
+    /// `base`.
+    fn new(l: &'g Lambda, code: &'g [KOp], base: usize) -> KFrame<'g> {
+        KFrame {
+            l,
+            code,
+            pc: 0,
+            base,
+            sp: base + l.chunk.nlocals,
+        }
+    }
+}
+
+/// The kernel of `l` when a call of it can run in [`run_calls`] (its
+/// locals are its parameters, so it captures nothing).
+pub(crate) fn call_kernel(l: &Lambda) -> Option<&[KOp]> {
+    let c = &l.chunk;
+    match &c.kernel {
+        Some(k) if c.nlocals == c.nparams => Some(&k.code),
+        _ => None,
+    }
+}
+
+/// The room left under the limits when the kernel starts: frames it may
+/// have at once (the control depth limit less the frames below), and
+/// stack slots its frames' locals and operands may fill (the stack limit
+/// less the operands and locals below).
+#[derive(Clone, Copy)]
+pub(crate) struct Room {
+    pub(crate) frames: usize,
+    pub(crate) slots: usize,
+}
+
+/// Makes sure the kernel stack has room for a frame whose locals start at
+/// `base`: its locals and a full operand stack.
+#[inline(always)]
+fn reserve(ks: &mut Vec<i64>, l: &Lambda, base: usize) {
+    let top = base + l.chunk.nlocals + KERNEL_STACK;
+    if ks.len() < top {
+        ks.resize(top.max(2 * ks.len()), 0);
+    }
+}
+
+/// The last global a kernel run called, resolved (globals do not change
+/// during a run, so it stays right).
+#[derive(Clone, Copy)]
+struct Callee<'g> {
+    g: u32,
+    l: &'g Lambda,
+    code: &'g [KOp],
+}
+
+/// The lambda global `g` holds when [`call_kernel`] accepts it and it has
+/// `n` parameters.
+#[inline(always)]
+fn callee<'g>(globals: &'g Globals, g: u32, n: usize) -> Option<Callee<'g>> {
+    let Some(Value::Func(f)) = globals.vals.get(g as usize)? else {
+        return None;
+    };
+    let Func::Lambda(l) = &**f else { return None };
+    let code = call_kernel(l)?;
+    (l.chunk.nparams == n).then_some(Callee { g, l, code })
+}
+
+/// Runs frame `cur` (with the frames `below` it waiting for their calls
+/// to return) from where it is, spending one unit of `fuel` per
+/// instruction, until the bottom frame returns (its result) or it stops
+/// (`None`, with `cur` at the instruction not run). A call of a global
+/// lambda that [`call_kernel`] accepts with as many parameters as
+/// arguments, within `room`, pushes a frame (or, in tail position,
+/// replaces `cur` as the general path does); any other call stops. When
+/// not `METERED`, the caller made sure the fuel covers the run and the
+/// code calls nothing.
+///
+/// # Safety
+/// Every frame's code is the kernel of its lambda (made by
+/// [`int_kernel`](crate::compile::int_kernel)), its pc and operands are
+/// where it stopped or called (or its start, with none), and `ks` holds
+/// its locals and room for a full operand stack (see [`reserve`]).
+/// `int_kernel` checked every verb is an int verb, every local index is
+/// below the lambda's `nlocals`, the operand depth before each push is
+/// below [`KERNEL_STACK`] and before each pop at least the number popped on
+/// every path, every jump goes forward to an instruction of the code and no
+/// path runs off its end; so the pc, operand and local indices stay in
+/// range.
+#[inline(always)]
+unsafe fn exec<'g, const METERED: bool>(
+    globals: &'g Globals,
+    room: Room,
+    ks: &mut Vec<i64>,
+    below: &mut Vec<KFrame<'g>>,
+    cur: &mut KFrame<'g>,
+    fuel: &mut u64,
+) -> Option<i64> {
+    let mut left = *fuel;
+    let KFrame {
+        mut l,
+        mut code,
+        mut pc,
+        base: mut fp,
+        mut sp,
+    } = *cur;
+    let mut k: NonNull<i64> = NonNull::from(&mut ks[..]).cast();
+    let mut last: Option<Callee<'g>> = None;
+    // The verbs were checked, so `int_dyad` always answers.
+    let dy = |v: Verb, a: i64, b: i64| int_dyad(v, a, b).unwrap_or(0);
+    // Slot `i` of the kernel stack (in range, see the contract; `k` is
+    // re-read whenever the stack grows).
+    macro_rules! at {
+        ($i:expr) => {
+            // SAFETY: see above.
+            *unsafe { k.add($i).as_mut() }
+        };
+    }
+    macro_rules! push {
+        ($e:expr) => {{
+            let x = $e;
+            at!(sp) = x;
+            sp += 1;
+        }};
+    }
+    macro_rules! stop {
+        () => {{
+            *cur = KFrame {
+                l,
+                code,
+                pc,
+                base: fp,
+                sp,
+            };
+            *fuel = left;
+            return None;
+        }};
+    }
+    // Stops before the instruction just begun, giving its fuel back.
+    macro_rules! back {
+        () => {{
+            left += 1;
+            pc -= 1;
+            stop!()
+        }};
+    }
+    // Returns `v` to the frame below (or from the run).
+    macro_rules! ret {
+        ($v:expr) => {{
+            let v = $v;
+            let Some(f) = below.pop() else {
+                *fuel = left;
+                return Some(v);
+            };
+            KFrame {
+                l,
+                code,
+                pc,
+                base: fp,
+                sp,
+            } = f;
+            push!(v);
+        }};
+    }
+    // Calls global `g` with `n` operands, or the int `arg`.
+    macro_rules! call {
+        ($g:expr, $n:expr, $arg:expr) => {{
+            let (g, n, arg): (u32, usize, Option<i64>) = ($g, $n, $arg);
+            let np = n + arg.is_some() as usize;
+            let c = match last {
+                Some(c) if c.g == g => c,
+                _ => match callee(globals, g, np) {
+                    Some(c) => c,
+                    None => back!(),
+                },
+            };
+            let tail = matches!(code.get(pc), Some(KOp::Return));
+            let nb = if tail { fp } else { sp - n };
+            if below.len() + !tail as usize >= room.frames || nb + np >= room.slots {
+                back!();
+            }
+            let mut args = [0i64; KERNEL_LOCALS];
+            for (i, a) in args.iter_mut().enumerate().take(n) {
+                *a = at!(sp - 1 - i);
+            }
+            if let Some(a) = arg {
+                args[0] = a;
+            }
+            if !tail {
+                below.push(KFrame {
+                    l,
+                    code,
+                    pc,
+                    base: fp,
+                    sp: sp - n,
+                });
+            }
+            reserve(ks, c.l, nb);
+            k = NonNull::from(&mut ks[..]).cast();
+            for (i, a) in args.iter().enumerate().take(np) {
+                at!(nb + i) = *a;
+            }
+            (l, code, pc, fp, sp) = (c.l, c.code, 0, nb, nb + np);
+            last = Some(c);
+        }};
+    }
+    loop {
+        if METERED && left == 0 {
+            stop!();
+        }
+        // SAFETY: `pc` is an instruction of the code (see above).
+        let op = unsafe { *code.get_unchecked(pc) };
+        pc += 1;
+        left -= 1;
+        let r = |i: u16| at!(fp + i as usize);
+        match op {
+            KOp::Const(c) => push!(c),
+            KOp::Local(i) => push!(r(i)),
+            KOp::DyadLocalConst(v, i, c) => push!(dy(v, r(i), c)),
+            KOp::DyadLocalLocal(v, i, j) => push!(dy(v, r(i), r(j))),
+            KOp::Dyad(v) => {
+                let z = dy(v, at!(sp - 1), at!(sp - 2));
+                sp -= 1;
+                at!(sp - 1) = z;
+            }
+            KOp::JumpUnlessLocalConst(v, i, c, t) => {
+                if dy(v, r(i), c) == 0 {
+                    pc = t as usize;
+                }
+            }
+            KOp::Jump(t) => pc = t as usize,
+            KOp::JumpIfFalse(t) => {
+                sp -= 1;
+                if at!(sp) == 0 {
+                    pc = t as usize;
+                }
+            }
+            KOp::Pop => sp -= 1,
+            KOp::Return => ret!(at!(sp - 1)),
+            KOp::ReturnLocal(i) => ret!(r(i)),
+            KOp::ReturnDyad(v) => ret!(dy(v, at!(sp - 1), at!(sp - 2))),
+            // Two instructions of the general path: both need fuel.
+            KOp::ReturnDyadLocalConst(..) | KOp::ReturnDyadLocalLocal(..)
+                if METERED && left == 0 =>
+            {
+                back!()
+            }
+            KOp::ReturnDyadLocalConst(v, i, c) => {
+                left -= 1;
+                ret!(dy(v, r(i), c))
+            }
+            KOp::ReturnDyadLocalLocal(v, i, j) => {
+                left -= 1;
+                ret!(dy(v, r(i), r(j)))
+            }
+            KOp::CallGlobal(g, n) => call!(g, n as usize, None),
+            KOp::CallGlobalLocalConst(g, v, i, c) => call!(g, 0, Some(dy(v, r(i), c))),
+        }
+    }
+}
+
+/// Runs calls of lambda `fold.f`, when it has an int kernel without calls
+/// and two parameters, for an int fold, starting from accumulator `acc`,
+/// while items are left and the fuel covers one more whole call: the
+/// call's instructions (at most one per instruction of the code, as jumps
+/// only go forward) and the job's step that resumes it, the same fuel as
+/// the general path spends. `locals` are the lambda's frame's locals: its
+/// parameters, then its captures, which must all be ints (`None`
+/// otherwise, with nothing run). Returns the last accumulator, which the
+/// caller hands to the job as the result of the call that just returned.
+/// (Not inlined into the run loop: on its own it keeps its counters in
+/// registers.)
+#[inline(never)]
+pub(crate) fn run_int_fold(
+    globals: &Globals,
+    ks: &mut Vec<i64>,
+    locals: &[Option<Value>],
+    fold: IntFold<'_>,
+    mut acc: i64,
+    fuel: &mut u64,
+) -> Option<i64> {
+    let c = &fold.f.chunk;
+    let code = match &c.kernel {
+        Some(k) if !k.calls && c.nparams == 2 && locals.len() == c.nlocals => &k.code,
+        _ => return None,
+    };
+    reserve(ks, fold.f, 0);
+    for (r, l) in ks.iter_mut().zip(locals).skip(2) {
+        match l {
+            Some(Value::Int(i)) => *r = *i,
+            _ => return None,
+        }
+    }
+    let need = code.len() as u64;
+    let mut left = *fuel;
+    let mut i = *fold.i;
+    let mut scan = fold.scan;
+    let mut below = Vec::new();
+    let room = Room {
+        frames: 0,
+        slots: 0,
+    };
+    while left > need
+        && let Some(&item) = fold.items.get(i)
+    {
+        ks[0] = acc;
+        ks[1] = item;
+        let mut cur = KFrame::new(fold.f, code, 0);
+        let mut f = left - 1;
+        // SAFETY: `code` is the kernel of `fold.f`, run from its start with
+        // its locals in `ks`, reserved above; it calls nothing.
+        let r = unsafe { exec::<false>(globals, room, ks, &mut below, &mut cur, &mut f) };
+        let Some(r) = r else { break };
+        if let Some(s) = &mut scan {
+            s.push(Value::Int(acc));
+        }
+        left = f;
+        i += 1;
+        acc = r;
+    }
+    *fold.i = i;
+    *fuel = left;
+    Some(acc)
+}
+
+/// Runs a call of `root`, whose kernel `code` [`call_kernel`] gave, with its
+/// parameters put at the start of `ks` by the caller, with every call it
+/// makes of a global lambda that [`call_kernel`] accepts run here too
+/// (checked against `room` as the general path checks its limits). Returns
+/// the call's result, or the frames (oldest first; locals and operands on
+/// `ks`) at the instruction where it stopped, which has not run: the fuel
+/// did not cover it, or it needs the general path.
+pub(crate) fn run_calls<'g>(
+    globals: &'g Globals,
+    root: &'g Lambda,
+    code: &'g [KOp],
+    ks: &mut Vec<i64>,
+    room: Room,
+    fuel: &mut u64,
+) -> Result<i64, Vec<KFrame<'g>>> {
+    let mut below = Vec::new();
+    let mut cur = KFrame::new(root, code, 0);
+    reserve(ks, root, 0);
+    // SAFETY: `code` is the kernel of `root`, run from its start with its
+    // locals (its parameters) in `ks`, reserved above.
+    match unsafe { exec::<true>(globals, room, ks, &mut below, &mut cur, fuel) } {
+        Some(v) => Ok(v),
+        None => {
+            below.push(cur);
+            Err(below)
+        }
+    }
+}
