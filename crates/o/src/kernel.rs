@@ -120,27 +120,81 @@ fn callee<'g>(globals: &'g Globals, g: u32, n: usize) -> Option<Callee<'g>> {
     (l.chunk.nparams == n).then_some(Callee { g, l, code })
 }
 
-/// Runs frame `cur` (with the frames `below` it waiting for their calls
-/// to return) from where it is, spending one unit of `fuel` per
-/// instruction, until the bottom frame returns (its result) or it stops
-/// (`None`, with `cur` at the instruction not run). A call of a global
-/// lambda that [`call_kernel`] accepts with as many parameters as
-/// arguments, within `room`, pushes a frame (or, in tail position,
-/// replaces `cur` as the general path does); any other call stops. When
-/// not `METERED`, the caller made sure the fuel covers the run and the
-/// code calls nothing.
+/// What a kernel run does when its bottom frame returns.
+trait Again {
+    /// Takes the result `v` of the bottom frame; the first two parameters
+    /// to run it again with (its other locals unchanged), having spent from
+    /// the fuel `left` what the general path spends between the calls, or
+    /// `None` to end the run with `v`.
+    fn again(&mut self, v: i64, left: &mut u64) -> Option<(i64, i64)>;
+}
+
+/// A run of one call.
+struct Once;
+
+impl Again for Once {
+    #[inline(always)]
+    fn again(&mut self, _: i64, _: &mut u64) -> Option<(i64, i64)> {
+        None
+    }
+}
+
+/// A run of the calls of an int fold (see [`run_int_fold`]).
+struct FoldCalls<'a> {
+    items: &'a [i64],
+    i: usize,
+    scan: Option<&'a mut Vec<Value>>,
+    acc: i64,
+    /// Fuel that covers a whole call and the step before it.
+    need: u64,
+}
+
+impl FoldCalls<'_> {
+    /// The next call's parameters (the accumulator and the next item) when
+    /// an item is left and the fuel covers the job's step and the call.
+    #[inline(always)]
+    fn next(&mut self, left: &mut u64) -> Option<(i64, i64)> {
+        let &item = self.items.get(self.i)?;
+        if *left <= self.need {
+            return None;
+        }
+        if let Some(s) = &mut self.scan {
+            s.push(Value::Int(self.acc));
+        }
+        *left -= 1;
+        self.i += 1;
+        Some((self.acc, item))
+    }
+}
+
+impl Again for FoldCalls<'_> {
+    #[inline(always)]
+    fn again(&mut self, v: i64, left: &mut u64) -> Option<(i64, i64)> {
+        self.acc = v;
+        self.next(left)
+    }
+}
+
+/// Runs frame `cur` from its start, spending one unit of `fuel` per
+/// instruction, until it returns and `root` does not run it again (its
+/// result) or the run stops (`None`, with the frames that wait for their
+/// calls to return in `below`, oldest first, and the top one in `cur`, at
+/// the instruction not run). A call of a global lambda that
+/// [`call_kernel`] accepts with as many parameters as arguments, within
+/// `room`, pushes a frame (or, in tail position, replaces the caller's, as
+/// the general path does); any other call stops. When not `METERED`, the
+/// caller made sure the fuel covers the run and the code calls nothing.
 ///
 /// # Safety
-/// Every frame's code is the kernel of its lambda (made by
-/// [`int_kernel`](crate::compile::int_kernel)), its pc and operands are
-/// where it stopped or called (or its start, with none), and `ks` holds
-/// its locals and room for a full operand stack (see [`reserve`]).
-/// `int_kernel` checked every verb is an int verb, every local index is
-/// below the lambda's `nlocals`, the operand depth before each push is
-/// below [`KERNEL_STACK`] and before each pop at least the number popped on
-/// every path, every jump goes forward to an instruction of the code and no
-/// path runs off its end; so the pc, operand and local indices stay in
-/// range.
+/// `cur` has no operands and `below` is empty; `cur`'s code is the kernel
+/// of its lambda (made by [`int_kernel`](crate::compile::int_kernel)), and
+/// `ks` holds its locals and room for a full operand stack (see
+/// [`reserve`]), as every frame pushed gets. `int_kernel` checked every
+/// verb is an int verb, every local index is below the lambda's `nlocals`,
+/// the operand depth before each push is below [`KERNEL_STACK`] and before
+/// each pop at least the number popped on every path, every jump goes
+/// forward to an instruction of the code and no path runs off its end; so
+/// the pc, operand and local indices stay in range.
 #[inline(always)]
 unsafe fn exec<'g, const METERED: bool>(
     globals: &'g Globals,
@@ -149,6 +203,7 @@ unsafe fn exec<'g, const METERED: bool>(
     below: &mut Vec<KFrame<'g>>,
     cur: &mut KFrame<'g>,
     fuel: &mut u64,
+    root: &mut impl Again,
 ) -> Option<i64> {
     let mut left = *fuel;
     let KFrame {
@@ -158,6 +213,8 @@ unsafe fn exec<'g, const METERED: bool>(
         base: mut fp,
         mut sp,
     } = *cur;
+    // Where the bottom frame's operands start.
+    let start = sp;
     let mut k: NonNull<i64> = NonNull::from(&mut ks[..]).cast();
     let mut last: Option<Callee<'g>> = None;
     // The verbs were checked, so `int_dyad` always answers.
@@ -203,6 +260,13 @@ unsafe fn exec<'g, const METERED: bool>(
         ($v:expr) => {{
             let v = $v;
             let Some(f) = below.pop() else {
+                // The bottom frame returned: run it again, or end.
+                if let Some((a, b)) = root.again(v, &mut left) {
+                    (pc, sp) = (0, start);
+                    at!(fp) = a;
+                    at!(fp + 1) = b;
+                    continue;
+                }
                 *fuel = left;
                 return Some(v);
             };
@@ -263,11 +327,11 @@ unsafe fn exec<'g, const METERED: bool>(
             stop!();
         }
         // SAFETY: `pc` is an instruction of the code (see above).
-        let op = unsafe { *code.get_unchecked(pc) };
+        let op: &KOp = unsafe { code.get_unchecked(pc) };
         pc += 1;
         left -= 1;
         let r = |i: u16| at!(fp + i as usize);
-        match op {
+        match *op {
             KOp::Const(c) => push!(c),
             KOp::Local(i) => push!(r(i)),
             KOp::DyadLocalConst(v, i, c) => push!(dy(v, r(i), c)),
@@ -330,7 +394,7 @@ pub(crate) fn run_int_fold(
     ks: &mut Vec<i64>,
     locals: &[Option<Value>],
     fold: IntFold<'_>,
-    mut acc: i64,
+    acc: i64,
     fuel: &mut u64,
 ) -> Option<i64> {
     let c = &fold.f.chunk;
@@ -345,36 +409,39 @@ pub(crate) fn run_int_fold(
             _ => return None,
         }
     }
-    let need = code.len() as u64;
-    let mut left = *fuel;
-    let mut i = *fold.i;
-    let mut scan = fold.scan;
-    let mut below = Vec::new();
+    let mut calls = FoldCalls {
+        items: fold.items,
+        i: *fold.i,
+        scan: fold.scan,
+        acc,
+        need: code.len() as u64,
+    };
+    let Some((a, b)) = calls.next(fuel) else {
+        return Some(acc);
+    };
+    (ks[0], ks[1]) = (a, b);
+    let mut cur = KFrame::new(fold.f, code, 0);
     let room = Room {
         frames: 0,
         slots: 0,
     };
-    while left > need
-        && let Some(&item) = fold.items.get(i)
-    {
-        ks[0] = acc;
-        ks[1] = item;
-        let mut cur = KFrame::new(fold.f, code, 0);
-        let mut f = left - 1;
-        // SAFETY: `code` is the kernel of `fold.f`, run from its start with
-        // its locals in `ks`, reserved above; it calls nothing.
-        let r = unsafe { exec::<false>(globals, room, ks, &mut below, &mut cur, &mut f) };
-        let Some(r) = r else { break };
-        if let Some(s) = &mut scan {
-            s.push(Value::Int(acc));
-        }
-        left = f;
-        i += 1;
-        acc = r;
-    }
-    *fold.i = i;
-    *fuel = left;
-    Some(acc)
+    // SAFETY: `code` is the kernel of `fold.f`, run from its start with its
+    // locals in `ks`, reserved above; it calls nothing. (The vector of
+    // frames stays empty and unallocated.)
+    let r = unsafe {
+        exec::<false>(
+            globals,
+            room,
+            ks,
+            &mut Vec::new(),
+            &mut cur,
+            fuel,
+            &mut calls,
+        )
+    };
+    *fold.i = calls.i;
+    // Without calls, and with the fuel covering each call, it returns.
+    r
 }
 
 /// Runs a call of `root`, whose kernel `code` [`call_kernel`] gave, with its
@@ -397,7 +464,7 @@ pub(crate) fn run_calls<'g>(
     reserve(ks, root, 0);
     // SAFETY: `code` is the kernel of `root`, run from its start with its
     // locals (its parameters) in `ks`, reserved above.
-    match unsafe { exec::<true>(globals, room, ks, &mut below, &mut cur, fuel) } {
+    match unsafe { exec::<true>(globals, room, ks, &mut below, &mut cur, fuel, &mut Once) } {
         Some(v) => Ok(v),
         None => {
             below.push(cur);
