@@ -9,7 +9,9 @@
 //!
 //! - `run_int_fold`: whole calls of a two-parameter lambda without calls
 //!   folded over an int vector (`{x+y}/1+!n`), run only while the fuel
-//!   covers a whole call.
+//!   covers a whole call. When the lambda is one int dyad of its two
+//!   parameters (`{x+y}`, `{y-x}`), the calls the fuel covers are one loop
+//!   over the items, compiled for each verb.
 //! - `run_calls`: a call of a global lambda with a kernel on int
 //!   arguments, with every call it makes of such a global (`fib[x-1]`)
 //!   run in the kernel too, on a stack of unboxed frames (`KFrame`). When
@@ -28,20 +30,33 @@ use crate::value::{Func, Lambda, Value, Verb};
 use crate::verbs::atomic;
 use std::ptr::NonNull;
 
+/// Evaluates `$body` with `$f` the function of int verb `$v` on two ints
+/// (a function item per verb, so `$body` is compiled for each), or `$none`
+/// for the other verbs.
+macro_rules! with_int_verb {
+    ($v:expr, |$f:ident| $body:expr, $none:expr) => {
+        match $v {
+            Verb::Plus => with_int_verb!(@ $f = atomic::add, $body),
+            Verb::Minus => with_int_verb!(@ $f = atomic::sub, $body),
+            Verb::Times => with_int_verb!(@ $f = atomic::mul, $body),
+            Verb::Less => with_int_verb!(@ $f = atomic::lt, $body),
+            Verb::More => with_int_verb!(@ $f = atomic::gt, $body),
+            Verb::Equal => with_int_verb!(@ $f = |a: i64, b: i64| (a == b) as i64, $body),
+            Verb::And => with_int_verb!(@ $f = i64::min, $body),
+            Verb::Or => with_int_verb!(@ $f = i64::max, $body),
+            _ => $none,
+        }
+    };
+    (@ $f:ident = $g:expr, $body:expr) => {{
+        let $f = $g;
+        $body
+    }};
+}
+
 /// `a v b` for the verbs with an int result on two ints; `None` for others.
 #[inline(always)]
 pub(crate) fn int_dyad(v: Verb, a: i64, b: i64) -> Option<i64> {
-    Some(match v {
-        Verb::Plus => atomic::add(a, b),
-        Verb::Minus => atomic::sub(a, b),
-        Verb::Times => atomic::mul(a, b),
-        Verb::Less => atomic::lt(a, b),
-        Verb::More => atomic::gt(a, b),
-        Verb::Equal => (a == b) as i64,
-        Verb::And => a.min(b),
-        Verb::Or => a.max(b),
-        _ => return None,
-    })
+    with_int_verb!(v, |f| Some(f(a, b)), None)
 }
 
 /// A call running in the kernel: the lambda, its code and where it is in
@@ -167,6 +182,66 @@ impl FoldCalls<'_> {
     }
 }
 
+/// Folds `items` into `acc` with `f` (on the item and the accumulator when
+/// `swap`), pushing each accumulator before its call to `scan`.
+#[inline(always)]
+fn fold_items(
+    items: &[i64],
+    mut acc: i64,
+    scan: Option<&mut Vec<Value>>,
+    swap: bool,
+    f: impl Fn(i64, i64) -> i64,
+) -> i64 {
+    let f = |acc: i64, item: i64| if swap { f(item, acc) } else { f(acc, item) };
+    match scan {
+        Some(s) => {
+            s.reserve(items.len());
+            for &item in items {
+                s.push(Value::Int(acc));
+                acc = f(acc, item);
+            }
+        }
+        None => {
+            for &item in items {
+                acc = f(acc, item);
+            }
+        }
+    }
+    acc
+}
+
+impl FoldCalls<'_> {
+    /// Runs the calls of a lambda whose kernel is one int dyad of its two
+    /// parameters (`{x+y}`: `ReturnDyadLocalLocal(v, 0, 1)`, then the
+    /// `Return` after it, or with the parameters swapped) over the items
+    /// the fuel covers, in one loop: each call spends what the general path
+    /// spends (the job's step and the two instructions of the dyad and the
+    /// return), and is run only while the fuel is above `need`. False when
+    /// the kernel is not of that shape (nothing run).
+    fn dyad(&mut self, code: &[KOp], left: &mut u64) -> bool {
+        let [KOp::ReturnDyadLocalLocal(v, l, m), KOp::Return] = *code else {
+            return false;
+        };
+        let swap = match (l, m) {
+            (0, 1) => false,
+            (1, 0) => true,
+            _ => return false,
+        };
+        let rest = self.items.get(self.i..).unwrap_or_default();
+        let fit = left.saturating_sub(self.need).div_ceil(3);
+        let items = &rest[..rest.len().min(usize::try_from(fit).unwrap_or(usize::MAX))];
+        let scan = self.scan.as_deref_mut();
+        self.acc = with_int_verb!(
+            v,
+            |f| fold_items(items, self.acc, scan, swap, f),
+            return false
+        );
+        self.i += items.len();
+        *left -= 3 * items.len() as u64;
+        true
+    }
+}
+
 impl Again for FoldCalls<'_> {
     #[inline(always)]
     fn again(&mut self, v: i64, left: &mut u64) -> Option<(i64, i64)> {
@@ -183,7 +258,7 @@ impl Again for FoldCalls<'_> {
 /// [`call_kernel`] accepts with as many parameters as arguments, within
 /// `room`, pushes a frame (or, in tail position, replaces the caller's, as
 /// the general path does); any other call stops. When not `METERED`, the
-/// caller made sure the fuel covers the run and the code calls nothing.
+/// caller made sure the fuel covers the run, and any call stops it.
 ///
 /// # Safety
 /// `cur` has no operands and `below` is empty; `cur`'s code is the kernel
@@ -371,6 +446,8 @@ unsafe fn exec<'g, const METERED: bool>(
                 left -= 1;
                 ret!(dy(v, r(i), r(j)))
             }
+            // Unmetered runs call nothing.
+            KOp::CallGlobal(..) | KOp::CallGlobalLocalConst(..) if !METERED => back!(),
             KOp::CallGlobal(g, n) => call!(g, n as usize, None),
             KOp::CallGlobalLocalConst(g, v, i, c) => call!(g, 0, Some(dy(v, r(i), c))),
         }
@@ -416,6 +493,10 @@ pub(crate) fn run_int_fold(
         acc,
         need: code.len() as u64,
     };
+    if calls.dyad(code, fuel) {
+        *fold.i = calls.i;
+        return Some(calls.acc);
+    }
     let Some((a, b)) = calls.next(fuel) else {
         return Some(acc);
     };

@@ -129,6 +129,10 @@ fn int_folds_of_kernel_lambdas() {
     check("{[n] {x+y*n}\\1 2 3}[2]", "1 5 11");
     check("1.5{x+y}/1 2 3", "7.5");
     check("{x+y}/(1 2;3;4 5)", "8 10");
+    check("{y-x}\\1 2 3 4", "1 1 2 2");
+    check("{y-x}/1+!1000", "500");
+    check("{x&y}/3 1 4 1 5", "1");
+    check("{x=y}\\1 1 0 1", "1 1 0 0");
     check("{x,y}/1 2 3", "1 2 3");
     check("a:1;{x+y+a}/1 2 3", "8");
     check("{a:x+y;a}/1 2 3", "6");
@@ -163,6 +167,12 @@ fn int_folds_spend_the_same_fuel_in_any_slices() {
         "{$[x>y;x;y]}/3 1 4 1 5 9 2 6",
         "{$[x>10;$[y>2;x-y;x+y];x*y+1]}/1+!50",
         "{[n] {x+y*n}/1+!40}[10]",
+        "{y-x}\\1+!30",
+        "{x-y}/1+!30",
+        "{x|y}/3 1 4 1 5 9 2 6",
+        "{y<x}\\3 1 4 1 5",
+        "{x*y}/1+!40",
+        "7{x+y}/0N 1 2",
     ] {
         let whole = total_fuel(src, u64::MAX);
         for fuel in [1, 2, 3, 7, 100] {
