@@ -281,3 +281,65 @@ fn calls_in_int_kernels_give_what_the_general_path_gives() {
         }
     }
 }
+
+/// A xorshift generator, so the random programs below are the same on
+/// every run.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, m: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % m
+    }
+}
+
+/// A random expression of depth `d` over `x`, `y` and ints, with int verbs,
+/// conditions and calls of `f` (recursive), `g` and `h`.
+fn random_expr(r: &mut Rng, d: u32) -> String {
+    const ATOMS: [&str; 5] = ["x", "y", "1", "2", "0N"];
+    const VERBS: [&str; 8] = ["+", "-", "*", "<", ">", "=", "&", "|"];
+    let atom = |r: &mut Rng| ATOMS[r.below(5) as usize].to_string();
+    if d == 0 {
+        return atom(r);
+    }
+    match r.below(6) {
+        0 | 1 => {
+            let v = VERBS[r.below(8) as usize];
+            format!("({}{v}{})", random_expr(r, d - 1), random_expr(r, d - 1))
+        }
+        2 => format!("f[x-{};{}]", 1 + r.below(2), random_expr(r, d - 1)),
+        3 => format!("g[x-{}]", 1 + r.below(2)),
+        4 => format!(
+            "$[{};{};{}]",
+            random_expr(r, d - 1),
+            random_expr(r, d - 1),
+            random_expr(r, d - 1)
+        ),
+        _ => format!("h[{}]", random_expr(r, d - 1)),
+    }
+}
+
+#[test]
+fn random_int_programs_give_the_same_in_any_slices() {
+    // Run whole, calls of int lambdas run in the kernel; in slices of 1 a
+    // kernel run stops before its first instruction, so nearly all runs the
+    // general way. `h` is an int lambda, or something the kernel cannot call.
+    let hs = ["h:{x+1}", "h:{x%2}", "h:3 4 5", "h:{x,1}", "h:{x*x}"];
+    let mut r = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..1000 {
+        let f = format!("f:{{$[x<1;y;{}]}}", random_expr(&mut r, 3));
+        let g = format!(
+            "g:{{$[x<1;0;{}]}}",
+            random_expr(&mut r, 2).replace('y', "x")
+        );
+        let h = hs[r.below(hs.len() as u64) as usize];
+        let src = format!("{h};{g};{f};f[{};{}]", r.below(9), r.below(5));
+        let whole = sliced_with(&src, Limits::default(), u64::MAX);
+        for slice in [1, 5, 13] {
+            let got = sliced_with(&src, Limits::default(), slice);
+            assert_eq!(got, whole, "{src} in slices of {slice}");
+        }
+    }
+}
