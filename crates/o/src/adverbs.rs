@@ -9,7 +9,7 @@
 //! native fast paths (`+/` on ints is a tight summing loop).
 
 use crate::error::{OError, OResult, expected, length, valence as valence_err};
-use crate::value::{Adverb, Arity, Func, Value, Verb};
+use crate::value::{Adverb, Arity, Func, Lambda, Value, Verb};
 use crate::verbs::{self, atomic, list, matches, truthy};
 
 /// Arguments of one call: one or two inline (no allocation), or many.
@@ -88,7 +88,7 @@ pub(crate) trait Job: Send {
         Err(input)
     }
     /// A fold of the job's own two-parameter lambda over an int vector:
-    /// the items and the index of the next one, so the machine can run
+    /// the lambda, the items and the index of the next one, so the machine can run
     /// whole calls in an int kernel (each call `f[acc; items[i]]`, then `i`
     /// moves on and the result is the next accumulator, pushed to the scan
     /// when there is one, exactly as [`Job::resume_own`] would).
@@ -99,6 +99,7 @@ pub(crate) trait Job: Send {
 
 /// See [`Job::int_fold`].
 pub(crate) struct IntFold<'a> {
+    pub(crate) f: &'a Lambda,
     pub(crate) items: &'a [i64],
     pub(crate) i: &'a mut usize,
     pub(crate) scan: Option<&'a mut Vec<Value>>,
@@ -292,8 +293,12 @@ impl Job for FoldJob {
         &self.f
     }
     fn int_fold(&mut self) -> Option<IntFold<'_>> {
+        let Some(Func::Lambda(f)) = self.f.as_func() else {
+            return None;
+        };
         match &self.src {
             Source::Items(Value::Ints(x)) => Some(IntFold {
+                f,
                 items: &x[..self.n.min(x.len())],
                 i: &mut self.i,
                 scan: self.scan.as_mut(),

@@ -18,10 +18,10 @@
 //! return becomes the return. None of these crosses a jump target.
 //!
 //! A lambda whose locals are its parameters and captures, and whose code
-//! only reads locals and int constants, applies int verbs, branches and
-//! returns, also gets an int kernel ([`KOp`], see [`int_kernel`]): the same
-//! code over unboxed ints, which the machine runs for folds over int
-//! vectors.
+//! only reads locals and int constants, applies int verbs, branches,
+//! returns and calls globals, also gets an int kernel ([`KOp`], see
+//! [`int_kernel`]): the same code over unboxed ints, which the machine runs
+//! for folds over int vectors and for calls on ints ([`crate::kernel`]).
 
 use crate::ast::{LambdaSrc, Node};
 use crate::error::OResult;
@@ -101,6 +101,19 @@ pub(crate) enum KOp {
     ReturnDyadLocalConst(Verb, u16, i64),
     /// `DyadLocalLocal` just before a `Return`, fused (two units of fuel).
     ReturnDyadLocalLocal(Verb, u16, u16),
+    /// Calls global `g` with `n` operands (first on top): run in the
+    /// kernel only when the global is a lambda with a kernel.
+    CallGlobal(u32, u16),
+    /// Calls global `g` with `local l` v `const c`, as `CallGlobal`.
+    CallGlobalLocalConst(u32, Verb, u16, i64),
+}
+
+/// A chunk's int kernel: its code, and whether it calls globals (then
+/// only the machine's kernel calls run it, see [`crate::kernel`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Kernel {
+    pub(crate) code: Box<[KOp]>,
+    pub(crate) calls: bool,
 }
 
 /// Most local slots (parameters and captures) an int kernel reads.
@@ -136,9 +149,9 @@ pub struct Chunk {
     /// A train whose hole is a plain verb can be applied to two arguments.
     pub(crate) train_dyadic: bool,
     /// The code as an int kernel, when the chunk is a lambda that, given
-    /// ints in all its locals, computes an int without calling anything
+    /// ints in all its locals, computes an int, calling nothing but globals
     /// (see [`int_kernel`]).
-    pub(crate) kernel: Option<Box<[KOp]>>,
+    pub(crate) kernel: Option<Kernel>,
 }
 
 /// The global variable table: names resolved to indices at compile time.
@@ -372,10 +385,12 @@ pub(crate) fn int_verb(v: Verb) -> bool {
 /// captures (`nlocals` of them): `Some` when every instruction is one of
 /// [`KOp`]'s, on int constants and [`int_verb`]s only, so that with ints
 /// in all the locals every value the code computes is an int and no
-/// instruction calls, fails or reads a global. The operand stack depth is
-/// checked along every path (jumps only go forward) and bounded by
-/// [`KERNEL_STACK`]; every return has an operand to return.
-pub(crate) fn int_kernel(code: &[Op], consts: &[Value], nlocals: usize) -> Option<Box<[KOp]>> {
+/// instruction fails or reads a global other than to call it (a call is
+/// run in the kernel only when the global is a lambda with a kernel, so
+/// that it returns an int too). The operand stack depth is checked along
+/// every path (jumps only go forward) and bounded by [`KERNEL_STACK`];
+/// every return has an operand to return.
+pub(crate) fn int_kernel(code: &[Op], consts: &[Value], nlocals: usize) -> Option<Kernel> {
     if nlocals > KERNEL_LOCALS || code.is_empty() {
         return None;
     }
@@ -420,6 +435,18 @@ pub(crate) fn int_kernel(code: &[Op], consts: &[Value], nlocals: usize) -> Optio
             Op::Return => (KOp::Return, 1, 0, None),
             Op::ReturnLocal(l) => (KOp::ReturnLocal(local(l)?), 0, 0, None),
             Op::ReturnDyad(v) => (KOp::ReturnDyad(verb(v)?), 2, 0, None),
+            Op::CallGlobal(g, n) if (1..=KERNEL_LOCALS as u32).contains(&n) => (
+                KOp::CallGlobal(g, n as u16),
+                n as usize,
+                1 - n as isize,
+                None,
+            ),
+            Op::CallGlobalLocalConst(g, v, l, c) => (
+                KOp::CallGlobalLocalConst(g, verb(v)?, local(l)?, int(c)?),
+                0,
+                1,
+                None,
+            ),
             _ => return None,
         };
         out.push(k);
@@ -470,7 +497,13 @@ pub(crate) fn int_kernel(code: &[Op], consts: &[Value], nlocals: usize) -> Optio
             };
         }
     }
-    Some(out.into_boxed_slice())
+    let calls = out
+        .iter()
+        .any(|k| matches!(k, KOp::CallGlobal(..) | KOp::CallGlobalLocalConst(..)));
+    Some(Kernel {
+        code: out.into_boxed_slice(),
+        calls,
+    })
 }
 
 /// Replaces each jump to a `Return` with the `Return` itself (the branch of
@@ -838,7 +871,7 @@ mod tests {
     use super::*;
 
     /// The int kernel of the first lambda in `src`, if it has one.
-    fn kernel_of(src: &str) -> Option<Box<[KOp]>> {
+    fn kernel_of(src: &str) -> Option<Kernel> {
         let mut g = Globals::default();
         let top =
             compile_program(&crate::parser::parse(src).expect("parses"), &mut g).expect("compiles");
@@ -852,7 +885,7 @@ mod tests {
     }
 
     #[test]
-    fn int_kernels_only_for_int_code_without_calls() {
+    fn int_kernels_only_for_int_code_calling_only_globals() {
         for src in [
             "{x+y}",
             "{x-1}",
@@ -860,12 +893,24 @@ mod tests {
             "{$[x>10;$[y>2;x-y;x+y];x*y+1]}",
             "{x;y}",
         ] {
-            assert!(kernel_of(src).is_some(), "{src}");
+            let k = kernel_of(src).expect(src);
+            assert!(!k.calls, "{src}");
+        }
+        for src in [
+            "{f x}",
+            "{f[x-1]+1}",
+            "{$[x<2;x;f[x-1]+f[x-2]]}",
+            "{f[x;y+1]}",
+        ] {
+            let k = kernel_of(src).expect(src);
+            assert!(k.calls, "{src}");
         }
         for src in [
             "{x+`a}",
             "{x%y}",
-            "{f x}",
+            "{f[x-1.5]}",
+            "{f[]}",
+            "{x[1]}",
             "{a:x+y;a}",
             "{x+1.5}",
             "{x,y}",
@@ -878,8 +923,14 @@ mod tests {
     #[test]
     fn a_dyad_before_a_return_is_fused_in_the_kernel() {
         let k = kernel_of("{x+y}").expect("a kernel");
-        assert!(matches!(k[0], KOp::ReturnDyadLocalLocal(Verb::Plus, 0, 1)));
+        assert!(matches!(
+            k.code[0],
+            KOp::ReturnDyadLocalLocal(Verb::Plus, 0, 1)
+        ));
         let k = kernel_of("{x-1}").expect("a kernel");
-        assert!(matches!(k[0], KOp::ReturnDyadLocalConst(Verb::Minus, 0, 1)));
+        assert!(matches!(
+            k.code[0],
+            KOp::ReturnDyadLocalConst(Verb::Minus, 0, 1)
+        ));
     }
 }

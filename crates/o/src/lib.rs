@@ -6,9 +6,10 @@
 //!
 //! Stages, one module each: [`lexer`] → [`parser`] (syntax tree in [`ast`])
 //! → [`compile`] (stack code with names resolved to slots) → [`machine`]
-//! (explicit-stack evaluator with fuel), with values in [`value`], verbs in
-//! [`verbs`], adverbs in [`adverbs`], printing in [`print`], errors in
-//! [`error`] and the embedding interface in [`host`].
+//! (explicit-stack evaluator with fuel, running int code unboxed in
+//! [`kernel`]), with values in [`value`], verbs in [`verbs`], adverbs in
+//! [`adverbs`], printing in [`print`], errors in [`error`] and the
+//! embedding interface in [`host`].
 //!
 //! ```
 //! use enso_o::{Interp, Outcome, NoHost};
@@ -27,9 +28,11 @@
 
 pub mod adverbs;
 pub mod ast;
+pub mod bigvec;
 pub mod compile;
 pub mod error;
 pub mod host;
+pub mod kernel;
 pub mod lexer;
 pub mod machine;
 pub mod parser;

@@ -16,13 +16,18 @@
 //! (`CodeFrame`); when a lambda called by an adverb job returns, the job
 //! writes the next call's arguments into the same frame
 //! (`Job::resume_own`) and the lambda reruns without a frame being popped
-//! and pushed. A lambda with an int kernel ([`crate::compile`]) folded over
+//! and pushed. A lambda with an int kernel ([`crate::kernel`]) folded over
 //! an int vector (`{x+y}/1+!n`, and scans) runs whole calls in the kernel
 //! once its first call has returned an int: the accumulator and the item go
 //! straight into unboxed int slots, nothing is pushed or boxed per call,
 //! and each call spends the same fuel as the general path (one unit per
 //! instruction and one for the job's step), run only while the fuel covers
 //! a whole call, so a run suspends exactly where the general path would.
+//! A call (not in tail position) of a global lambda with an int kernel on
+//! int arguments runs in the kernel with the calls it makes of such
+//! lambdas (`fib 27`), on unboxed frames; when the kernel stops (the fuel
+//! ran out, or an instruction needs the general path) its frames become
+//! the code frames the general path would have at that instruction.
 //!
 //! Threading: an [`Interp`] owns all its state and every value is built on
 //! `Arc`, so the interpreter is `Send`: it can be created on one thread and
@@ -33,13 +38,14 @@
 //! the length of any one list built by a verb are bounded; exceeding a bound
 //! is a `limit` error, so a runaway script cannot exhaust memory.
 
-use crate::adverbs::{self, Action, Args, IntFold, Job, Step};
-use crate::compile::{Chunk, Globals, KERNEL_LOCALS, KERNEL_STACK, KOp, Op, compile_program};
+use crate::adverbs::{self, Action, Args, Job, Step};
+use crate::compile::{Chunk, Globals, Op, compile_program};
 use crate::error::{ErrorKind, OError, OResult, expected, limit, valence};
 use crate::host::{Host, HostResult, NoHost};
+use crate::kernel::{self, KFrame, Room, int_dyad, run_int_fold};
 use crate::parser::parse;
 use crate::value::{Arity, Func, Lambda, Value, Verb};
-use crate::verbs::{self, atomic, index, truthy};
+use crate::verbs::{self, index, truthy};
 use std::cell::Cell;
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -90,6 +96,14 @@ pub enum Outcome {
 enum Frame {
     Code(CodeFrame),
     Job(Box<dyn Job>),
+}
+
+/// How a call run in the int kernel ended ([`Interp::kernel_call`]).
+enum KExit {
+    /// It returned this int.
+    Value(i64),
+    /// It stopped; its frames are now code frames on top.
+    Frames,
 }
 
 /// A compiled code frame: which chunk, where in it, and where its locals
@@ -158,6 +172,9 @@ pub struct Interp {
     frames: Vec<Frame>,
     stack: Vec<Value>,
     locals: Vec<Option<Value>>,
+    /// The unboxed locals and operands of int kernel calls (see
+    /// [`crate::kernel`]), kept between calls for its allocation.
+    kstack: Vec<i64>,
     input: Option<Value>,
     result: Option<Value>,
     waiting: bool,
@@ -189,6 +206,7 @@ impl Interp {
             frames: Vec::new(),
             stack: Vec::new(),
             locals: Vec::new(),
+            kstack: Vec::new(),
             input: None,
             result: None,
             waiting: false,
@@ -812,6 +830,85 @@ impl Interp {
         }
     }
 
+    /// Runs a call (not in tail position) of global lambda `l` in the int
+    /// kernel ([`crate::kernel`]) when it has one and its arguments are
+    /// ints: the `n` values on top of the stack (first on top), or `int_arg`
+    /// (then `n` is 0). `None` when it cannot (or the limits would stop it:
+    /// the general path then says so), with nothing changed.
+    fn kernel_call(
+        globals: &Globals,
+        m: Parts<'_>,
+        ks: &mut Vec<i64>,
+        l: &Lambda,
+        n: usize,
+        int_arg: Option<i64>,
+        fuel: &mut u64,
+    ) -> Option<KExit> {
+        let code = kernel::call_kernel(l)?;
+        let np = l.chunk.nparams;
+        let sbase = m.stack.len().checked_sub(n)?;
+        let args = &m.stack[sbase..];
+        if !args.iter().all(|a| matches!(a, Value::Int(_))) || np != n + int_arg.is_some() as usize
+        {
+            return None;
+        }
+        // The limits, checked as `enter_lambda_with` checks them.
+        let below = sbase + m.locals.len();
+        if m.frames.len() >= m.limits.max_frames || below + np >= m.limits.max_stack {
+            return None;
+        }
+        if ks.len() < np {
+            ks.resize(np, 0);
+        }
+        if let Some(a) = int_arg {
+            ks[0] = a;
+        }
+        for (k, a) in ks.iter_mut().zip(args.iter().rev()) {
+            if let Value::Int(i) = a {
+                *k = *i;
+            }
+        }
+        // SAFETY: the values given up are all `Int`s, which own nothing.
+        unsafe { m.stack.set_len(sbase) };
+        let room = Room {
+            frames: m.limits.max_frames - m.frames.len(),
+            slots: m.limits.max_stack - below,
+        };
+        match kernel::run_calls(globals, l, code, ks, room, fuel) {
+            Ok(v) => Some(KExit::Value(v)),
+            Err(frames) => {
+                Interp::unbox_frames(m, ks, &frames);
+                Some(KExit::Frames)
+            }
+        }
+    }
+
+    /// Pushes the frames of a kernel run that stopped (with their locals
+    /// and operands) as the code frames the general path would have.
+    fn unbox_frames(m: Parts<'_>, ks: &[i64], frames: &[KFrame<'_>]) {
+        for f in frames {
+            let lbase = m.locals.len();
+            let ops = f.base + f.l.chunk.nlocals;
+            m.locals
+                .extend(ks[f.base..ops].iter().map(|&i| Some(Value::Int(i))));
+            let sbase = m.stack.len();
+            m.stack.extend(ks[ops..f.sp].iter().map(|&i| Value::Int(i)));
+            let ptr = ChunkPtr(NonNull::from(&*f.l.chunk));
+            let own = match m.frames.last() {
+                Some(Frame::Code(below)) if below.chunk == ptr => None,
+                _ => Some(f.l.chunk.clone()),
+            };
+            m.frames.push(Frame::Code(CodeFrame {
+                own,
+                chunk: ptr,
+                pc: f.pc,
+                lbase,
+                sbase,
+                job_own: false,
+            }));
+        }
+    }
+
     #[inline(always)]
     fn pop(&mut self) -> Value {
         // Not `unwrap_or(Value::Nil)`: that builds and drops a default.
@@ -884,6 +981,37 @@ impl Interp {
                 }
             };
         }
+        // A call of global lambda `$l` not in tail position, run in the
+        // int kernel when it can be (see `kernel_call`).
+        macro_rules! kernel {
+            ($l:expr, $n:expr, $arg:expr) => {
+                if $l.chunk.kernel.is_some() {
+                    match Interp::kernel_call(
+                        &self.globals,
+                        parts!(),
+                        &mut self.kstack,
+                        $l,
+                        $n,
+                        $arg,
+                        fuel,
+                    ) {
+                        Some(KExit::Value(v)) => {
+                            push_int(&mut self.stack, v);
+                            continue;
+                        }
+                        Some(KExit::Frames) => {
+                            fi = self.frames.len() - 1;
+                            if let Frame::Code(f) = &self.frames[fi] {
+                                (chunk, pc, lbase, sbase, job_own) =
+                                    (f.chunk, f.pc, f.lbase, f.sbase, f.job_own);
+                            }
+                            continue;
+                        }
+                        None => {}
+                    }
+                }
+            };
+        }
         // Calls global `$g` with the top `$n` stack values (the body of
         // `CallGlobal`, shared with the fused ops that push the argument).
         macro_rules! call_global {
@@ -899,6 +1027,7 @@ impl Interp {
                     let tail = is_tail(ck, pc);
                     if !tail {
                         save!();
+                        kernel!(l, n, None);
                     }
                     (chunk, lbase) = Interp::enter_lambda_with(parts!(), l, n, None, tail, lbase)?;
                     job_own = false;
@@ -1069,6 +1198,7 @@ impl Interp {
                             let tail = is_tail(ck, pc);
                             if !tail {
                                 save!();
+                                kernel!(lm, 0, Some(r));
                             }
                             (chunk, lbase) =
                                 Interp::enter_lambda_with(parts!(), lm, 0, Some(r), tail, lbase)?;
@@ -1216,13 +1346,18 @@ impl Interp {
                         // whole calls run in the kernel while the fuel
                         // lasts for one more (the rest go the general way).
                         if let (Some(k), Value::Int(acc)) = (&ck.kernel, &v)
-                            && ck.nparams == 2
-                            && *fuel > k.len() as u64
+                            && *fuel > k.code.len() as u64
                             && let Some(fold) = job.int_fold()
-                            && let Some(regs) =
-                                kernel_regs(&self.locals[lbase..lbase + ck.nlocals], ck.nparams)
+                            && let Some(r) = run_int_fold(
+                                &self.globals,
+                                &mut self.kstack,
+                                &self.locals[lbase..lbase + ck.nlocals],
+                                fold,
+                                *acc,
+                                fuel,
+                            )
                         {
-                            v = Value::Int(run_int_fold(k, regs, fold, *acc, fuel));
+                            v = Value::Int(r);
                         }
                         if *fuel == 0 {
                             self.locals.truncate(lbase);
@@ -1272,156 +1407,6 @@ impl Interp {
             }
         }
     }
-}
-
-/// The kernel's locals of a frame whose `locals` are its parameters (set
-/// per call) and then its captures, when every capture is an int.
-#[inline]
-fn kernel_regs(locals: &[Option<Value>], nparams: usize) -> Option<[i64; KERNEL_LOCALS]> {
-    let mut regs = [0; KERNEL_LOCALS];
-    for (r, l) in regs.iter_mut().zip(locals).skip(nparams) {
-        match l {
-            Some(Value::Int(i)) => *r = *i,
-            _ => return None,
-        }
-    }
-    Some(regs)
-}
-
-/// Runs calls of an int kernel `code` (a two-parameter lambda) for an int
-/// fold, starting from accumulator `acc`, while items are left and the fuel
-/// covers one more whole call: the call's instructions (at most one per
-/// instruction of the code, as jumps only go forward) and the job's step
-/// that resumes it, the same fuel as the general path spends. Returns the
-/// last accumulator, which the caller hands to the job as the result of
-/// the call that just returned. (Not inlined into the run loop: on its
-/// own it keeps its counters in registers.)
-#[inline(never)]
-fn run_int_fold(
-    code: &[KOp],
-    mut regs: [i64; KERNEL_LOCALS],
-    fold: IntFold<'_>,
-    mut acc: i64,
-    fuel: &mut u64,
-) -> i64 {
-    let need = code.len() as u64;
-    let mut left = *fuel;
-    let mut i = *fold.i;
-    let mut scan = fold.scan;
-    let mut st = [0i64; KERNEL_STACK];
-    while left > need
-        && let Some(&item) = fold.items.get(i)
-    {
-        if let Some(s) = &mut scan {
-            s.push(Value::Int(acc));
-        }
-        left -= 1;
-        i += 1;
-        regs[0] = acc;
-        regs[1] = item;
-        acc = run_kernel(code, &regs, &mut st, &mut left);
-    }
-    *fold.i = i;
-    *fuel = left;
-    acc
-}
-
-/// Runs an int kernel once with `regs` as its locals, spending one unit of
-/// `fuel` per instruction; the caller made sure the fuel covers the code's
-/// length. [`int_kernel`](crate::compile::int_kernel) checked every verb
-/// is an int verb, every local index is in range and the operand stack
-/// stays within [`KERNEL_STACK`] without underflow on every path.
-#[inline(always)]
-fn run_kernel(
-    code: &[KOp],
-    regs: &[i64; KERNEL_LOCALS],
-    st: &mut [i64; KERNEL_STACK],
-    fuel: &mut u64,
-) -> i64 {
-    let mut sp = 0usize;
-    let mut pc = 0usize;
-    // The verbs were checked, so `int_dyad` always answers.
-    let dy = |v: Verb, a: i64, b: i64| int_dyad(v, a, b).unwrap_or(0);
-    // The unchecked indexing below is sound: `int_kernel` checked that
-    // every local index is below `KERNEL_LOCALS`, that the stack depth
-    // before each push is below `KERNEL_STACK` and before each pop at
-    // least the number popped, on every path, and that every jump goes
-    // forward to an instruction of the code and no path runs off its end,
-    // so `pc`, `sp` and every local index stay in range.
-    // SAFETY: `l` is a checked local index (see above).
-    let r = |l: u16| unsafe { *regs.get_unchecked(l as usize) };
-    macro_rules! push {
-        ($e:expr) => {{
-            let x = $e;
-            // SAFETY: see above.
-            unsafe { *st.get_unchecked_mut(sp) = x };
-            sp += 1;
-        }};
-    }
-    macro_rules! at {
-        ($i:expr) => {
-            // SAFETY: see above.
-            unsafe { *st.get_unchecked($i) }
-        };
-    }
-    loop {
-        // SAFETY: see above.
-        let op = unsafe { code.get_unchecked(pc) };
-        pc += 1;
-        *fuel -= 1;
-        match *op {
-            KOp::Const(c) => push!(c),
-            KOp::Local(l) => push!(r(l)),
-            KOp::DyadLocalConst(v, l, c) => push!(dy(v, r(l), c)),
-            KOp::DyadLocalLocal(v, l, m) => push!(dy(v, r(l), r(m))),
-            KOp::Dyad(v) => {
-                let z = dy(v, at!(sp - 1), at!(sp - 2));
-                sp -= 1;
-                // SAFETY: see above.
-                unsafe { *st.get_unchecked_mut(sp - 1) = z };
-            }
-            KOp::JumpUnlessLocalConst(v, l, c, t) => {
-                if dy(v, r(l), c) == 0 {
-                    pc = t as usize;
-                }
-            }
-            KOp::Jump(t) => pc = t as usize,
-            KOp::JumpIfFalse(t) => {
-                sp -= 1;
-                if at!(sp) == 0 {
-                    pc = t as usize;
-                }
-            }
-            KOp::Pop => sp -= 1,
-            KOp::Return => return at!(sp - 1),
-            KOp::ReturnLocal(l) => return r(l),
-            KOp::ReturnDyad(v) => return dy(v, at!(sp - 1), at!(sp - 2)),
-            KOp::ReturnDyadLocalConst(v, l, c) => {
-                *fuel -= 1;
-                return dy(v, r(l), c);
-            }
-            KOp::ReturnDyadLocalLocal(v, l, m) => {
-                *fuel -= 1;
-                return dy(v, r(l), r(m));
-            }
-        }
-    }
-}
-
-/// `a v b` for the verbs with an int result on two ints; `None` for others.
-#[inline(always)]
-fn int_dyad(v: Verb, a: i64, b: i64) -> Option<i64> {
-    Some(match v {
-        Verb::Plus => atomic::add(a, b),
-        Verb::Minus => atomic::sub(a, b),
-        Verb::Times => atomic::mul(a, b),
-        Verb::Less => atomic::lt(a, b),
-        Verb::More => atomic::gt(a, b),
-        Verb::Equal => (a == b) as i64,
-        Verb::And => a.min(b),
-        Verb::Or => a.max(b),
-        _ => return None,
-    })
 }
 
 /// Pushes int `i` on the operand stack, written in place (a `Value`

@@ -90,11 +90,13 @@ pub fn iota(x: &Value) -> OResult<Value> {
             let n = x.num()?.as_int().unwrap_or(0);
             let m = n.unsigned_abs() as usize;
             check_size(m)?;
+            let mut v = crate::bigvec::with_capacity(m);
             if n >= 0 {
-                Ok(Value::ints((0..n).collect()))
+                v.extend(0..n);
             } else {
-                Ok(Value::ints((n..0).collect()))
+                v.extend(n..0);
             }
+            Ok(Value::ints(v))
         }
     }
 }
