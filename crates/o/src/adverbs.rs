@@ -617,7 +617,7 @@ fn invalid(adv: Adverb, left: Option<&Value>, g: &Value, v: usize, right: &Value
         .unwrap_or_default();
     let mut f = String::new();
     match g {
-        Value::Func(func) => crate::print::fmt_func(func, false, &mut f),
+        Value::Func(_, func) => crate::print::fmt_func(func, false, &mut f),
         other => f.push_str(&crate::print::format(other)),
     }
     let r = crate::print::format(right);
@@ -751,7 +751,7 @@ pub(crate) fn apply(g: &Value, adv: Adverb, args: Vec<Value>) -> OResult<Action>
 }
 
 fn over(g: &Value, x: Value) -> OResult<Action> {
-    if let (Value::Func(f), true) = (g, x.is_list() && x.is_empty())
+    if let (Value::Func(_, f), true) = (g, x.is_list() && x.is_empty())
         && let Func::Prim(v) = &**f
     {
         let r = match v {

@@ -127,7 +127,7 @@ struct Callee<'g> {
 /// `n` parameters.
 #[inline(always)]
 fn callee<'g>(globals: &'g Globals, g: u32, n: usize) -> Option<Callee<'g>> {
-    let Some(Value::Func(f)) = globals.vals.get(g as usize)? else {
+    let Some(Value::Func(_, f)) = globals.vals.get(g as usize)? else {
         return None;
     };
     let Func::Lambda(l) = &**f else { return None };

@@ -458,7 +458,7 @@ impl Interp {
         };
         let f = job.func();
         let chunk = match f {
-            Value::Func(func) => match &**func {
+            Value::Func(_, func) => match &**func {
                 Func::Lambda(l) => Some(l.chunk.clone()),
                 _ => None,
             },
@@ -479,7 +479,7 @@ impl Interp {
             self.locals.push(None);
         }
         if let Some(Frame::Job(job)) = self.frames.last()
-            && let Value::Func(func) = job.func()
+            && let Value::Func(_, func) = job.func()
             && let Func::Lambda(l) = &**func
         {
             for (j, cap) in l.captures.iter().enumerate() {
@@ -498,7 +498,7 @@ impl Interp {
     /// Applies `f` to a job's arguments, entering a lambda without
     /// collecting the arguments in a vector when it can.
     fn call_args(&mut self, f: Value, args: Args, host: &mut dyn Host) -> OResult<Option<Value>> {
-        if let Value::Func(func) = &f
+        if let Value::Func(_, func) = &f
             && let Func::Lambda(l) = &**func
         {
             {
@@ -531,7 +531,7 @@ impl Interp {
         let (mut f, mut args) = (f, args);
         loop {
             let func = match &f {
-                Value::Func(func) => func.clone(),
+                Value::Func(_, func) => func.clone(),
                 Value::Sym(s) => {
                     f = self.lookup_name(s)?;
                     continue;
@@ -1020,7 +1020,7 @@ impl Interp {
                 let n = n as usize;
                 // The function stays in its global, borrowed while the
                 // call is set up (no reference count is touched).
-                if let Some(Value::Func(func)) = &self.globals.vals[g as usize]
+                if let Some(Value::Func(_, func)) = &self.globals.vals[g as usize]
                     && let Func::Lambda(l) = &**func
                     && self.can_enter(l, n)
                 {
@@ -1160,7 +1160,7 @@ impl Interp {
                 Op::Call(n) => {
                     let f = self.pop();
                     let n = n as usize;
-                    if let Value::Func(func) = &f
+                    if let Value::Func(_, func) = &f
                         && let Func::Lambda(l) = &**func
                         && self.can_enter(l, n)
                     {
@@ -1191,7 +1191,7 @@ impl Interp {
                         // A lambda of one parameter takes the int straight
                         // into it (as `call_global!` does, with the int
                         // never pushed).
-                        if let Some(Value::Func(func)) = &self.globals.vals[g as usize]
+                        if let Some(Value::Func(_, func)) = &self.globals.vals[g as usize]
                             && let Func::Lambda(lm) = &**func
                             && lm.chunk.nparams == 1
                         {

@@ -134,7 +134,7 @@ fn fmt_value(v: &Value, indent: &str, out: &mut String) {
             out.push('!');
             fmt_value(&d.vals, "", out);
         }
-        Value::Func(f) => fmt_func(f, true, out),
+        Value::Func(_, f) => fmt_func(f, true, out),
         _ => fmt_list(v, indent, out),
     }
 }
@@ -259,7 +259,7 @@ pub(crate) fn fmt_func(f: &Func, top: bool, out: &mut String) {
         }
         Func::Derived(g, adv) => {
             match g {
-                Value::Func(g) => fmt_func(g, false, out),
+                Value::Func(_, g) => fmt_func(g, false, out),
                 other => fmt_value(other, "", out),
             }
             out.push_str(adv.as_str());
@@ -270,7 +270,7 @@ pub(crate) fn fmt_func(f: &Func, top: bool, out: &mut String) {
                 _ => args.len(),
             };
             match g {
-                Value::Func(g) => fmt_func(g, false, out),
+                Value::Func(_, g) => fmt_func(g, false, out),
                 other => fmt_value(other, "", out),
             }
             out.push('[');

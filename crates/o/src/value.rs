@@ -44,8 +44,10 @@ pub enum Value {
     List(Arc<Items>),
     /// A dictionary.
     Dict(Arc<Dict>),
-    /// A function: verb, lambda, derived verb, projection, train or host verb.
-    Func(Arc<Func>),
+    /// A function: verb, lambda, derived verb, projection, train or host
+    /// verb, with its nesting depth (see [`Value::func`]; before the `Arc`
+    /// so that a value stays 16 bytes).
+    Func(u32, Arc<Func>),
 }
 
 /// Writes `Value::Int(i)` to `dst` as a tag byte and the int (the compiler
@@ -316,9 +318,19 @@ impl Value {
     pub fn syms(v: Vec<Sym>) -> Value {
         Value::Syms(Arc::new(v))
     }
-    /// A function value.
+    /// A function value. A function that holds values (a projection's
+    /// bound arguments, a curried verb's left argument, a derived verb's
+    /// operand) nests them, as a list nests its items: its depth is one
+    /// more than theirs, kept in the value so that building one costs O(1)
+    /// and a chain of them is bounded by [`MAX_VALUE_DEPTH`] like lists
+    /// (drop, print and match recurse through functions too).
     pub fn func(f: Func) -> Value {
-        Value::Func(Arc::new(f))
+        let held = match &f {
+            Func::Curry(_, v) | Func::Derived(v, _) => v.depth(),
+            Func::Proj(g, args) => args.iter().map(Value::depth).fold(g.depth(), u32::max),
+            _ => return Value::Func(0, Arc::new(f)),
+        };
+        Value::Func(note_depth(held.saturating_add(1)), Arc::new(f))
     }
     /// A dictionary from keys and values (caller ensures equal lengths).
     pub fn dict(keys: Value, vals: Value) -> Value {
@@ -340,6 +352,7 @@ impl Value {
         match self {
             Value::List(v) => v.depth,
             Value::Dict(d) => d.depth,
+            Value::Func(d, _) => *d,
             Value::Ints(_) | Value::Floats(_) | Value::Chars(_) | Value::Syms(_) => 1,
             _ => 0,
         }
@@ -441,7 +454,7 @@ impl Value {
     }
     /// True for functions.
     pub fn is_func(&self) -> bool {
-        matches!(self, Value::Func(_))
+        matches!(self, Value::Func(..))
     }
     /// Number of items of a list (1 for atoms, key count for dictionaries).
     pub fn len(&self) -> usize {
@@ -507,7 +520,7 @@ impl Value {
             Value::Char(_) => "char",
             Value::Sym(_) => "symbol",
             Value::Dict(_) => "dictionary",
-            Value::Func(_) => "function",
+            Value::Func(..) => "function",
             Value::Nil => "nil",
             _ => "list",
         }
@@ -574,7 +587,7 @@ impl Value {
     /// The function inside, if this is a function value.
     pub fn as_func(&self) -> Option<&Func> {
         match self {
-            Value::Func(f) => Some(f),
+            Value::Func(_, f) => Some(f),
             _ => None,
         }
     }

@@ -224,6 +224,31 @@ fn deep_values_are_a_limit_error_not_an_overflow() {
 }
 
 #[test]
+fn deep_functions_are_a_limit_error_not_an_overflow() {
+    // Projections, curried verbs and derived verbs hold values and nest
+    // like lists: a chain of them past MAX_VALUE_DEPTH is a limit error
+    // (it used to overflow the stack when dropped or printed).
+    let r = std::thread::spawn(|| {
+        let mut o = Interp::new();
+        let proj = o
+            .eval("h:{[a;b]a+b};f:{$[x<1;y;f[x-1;f[x-1;f[x-1;h[y]]]]]};r:f[12;1];1")
+            .map_err(|e| e.kind());
+        let curry = o.eval("g:1;{g::g+}/[100000;0];1").map_err(|e| e.kind());
+        let derived = o.eval("g:{x};{g::g'}/[100000;0];1").map_err(|e| e.kind());
+        let shallow = o.eval("#$f[5;1]").map(|v| v.to_string());
+        let again = o.eval("g:{x};{g::g'}/[900;0];g~g").map(|v| v.to_string());
+        (proj, curry, derived, shallow, again)
+    })
+    .join()
+    .expect("no overflow");
+    assert_eq!(r.0, Err(ErrorKind::Limit));
+    assert_eq!(r.1, Err(ErrorKind::Limit));
+    assert_eq!(r.2, Err(ErrorKind::Limit));
+    assert_eq!(r.3.as_deref(), Ok("1574"));
+    assert_eq!(r.4.as_deref(), Ok("1"));
+}
+
+#[test]
 fn tail_calls_run_in_constant_space() {
     let mut o = Interp::with_limits(Limits {
         max_frames: 100,

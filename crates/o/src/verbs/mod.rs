@@ -31,7 +31,7 @@ pub fn matches(x: &Value, y: &Value) -> bool {
         (Chars(a), Chars(b)) => a == b,
         (Syms(a), Syms(b)) => a == b,
         (Dict(a), Dict(b)) => matches(&a.keys, &b.keys) && matches(&a.vals, &b.vals),
-        (Func(a), Func(b)) => Arc::ptr_eq(a, b),
+        (Func(_, a), Func(_, b)) => Arc::ptr_eq(a, b),
         _ if x.is_list() && y.is_list() => {
             x.len() == y.len() && (0..x.len()).all(|i| matches(&x.item(i), &y.item(i)))
         }
@@ -178,7 +178,7 @@ pub fn type_code(x: &Value) -> Value {
         Value::Sym(_) => -11,
         Value::Dict(_) => 99,
         Value::Nil => i64::MIN,
-        Value::Func(f) => match &**f {
+        Value::Func(_, f) => match &**f {
             Func::Lambda(_) => 102,
             Func::Proj(g, _) if matches!(g.as_func(), Some(Func::Lambda(_))) => 102,
             Func::Derived(..) => 105,
