@@ -28,7 +28,6 @@
 
 pub mod adverbs;
 pub mod ast;
-pub mod bigvec;
 pub mod compile;
 pub mod error;
 pub mod host;

@@ -37,16 +37,15 @@ enum Side<'a, T> {
 }
 
 fn map2<A: Copy, B: Copy, T>(a: Side<A>, b: Side<B>, f: impl Fn(A, B) -> T) -> OResult<Vec<T>> {
-    use crate::bigvec::collect;
     Ok(match (a, b) {
         (Side::V(x), Side::V(y)) => {
             if x.len() != y.len() {
                 return Err(length());
             }
-            collect(x.iter().zip(y).map(|(&p, &q)| f(p, q)))
+            x.iter().zip(y).map(|(&p, &q)| f(p, q)).collect()
         }
-        (Side::V(x), Side::S(q)) => collect(x.iter().map(|&p| f(p, q))),
-        (Side::S(p), Side::V(y)) => collect(y.iter().map(|&q| f(p, q))),
+        (Side::V(x), Side::S(q)) => x.iter().map(|&p| f(p, q)).collect(),
+        (Side::S(p), Side::V(y)) => y.iter().map(|&q| f(p, q)).collect(),
         (Side::S(p), Side::S(q)) => vec![f(p, q)],
     })
 }

@@ -90,13 +90,11 @@ pub fn iota(x: &Value) -> OResult<Value> {
             let n = x.num()?.as_int().unwrap_or(0);
             let m = n.unsigned_abs() as usize;
             check_size(m)?;
-            let mut v = crate::bigvec::with_capacity(m);
             if n >= 0 {
-                v.extend(0..n);
+                Ok(Value::ints((0..n).collect()))
             } else {
-                v.extend(n..0);
+                Ok(Value::ints((n..0).collect()))
             }
-            Ok(Value::ints(v))
         }
     }
 }
