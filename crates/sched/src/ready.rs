@@ -11,7 +11,11 @@
 //! derives the level from it with one `trailing_zeros`, clears the level's
 //! bit there when the level empties (a select, not a branch), and neither
 //! stores nor loads the word array; the rest of the bitmap is consulted
-//! only when the whole top word (64 levels) empties.
+//! only when the whole top word (64 levels) empties. A second bitmap marks
+//! the levels that hold exactly one entry (its top word in `top_singles`),
+//! so `pop` knows whether it empties a level from registers: the next
+//! pop's level does not wait for this pop's loads, only the bitmap update
+//! for the pop after it does (one entry left when the next is the tail).
 //!
 //! # Layout (what `pop` touches)
 //!
@@ -114,6 +118,13 @@ pub struct ReadyQueue<T> {
     /// The bits of the top word, the only up-to-date copy; 0 exactly
     /// when the queue is empty.
     top_bits: u64,
+    /// Bits as in `words`, set for the levels that hold exactly one
+    /// entry. The top word's entry is stale: `top_singles` holds it.
+    singles: [u64; 4],
+    /// The single-entry bits of the top word, the only up-to-date copy:
+    /// `pop` knows whether it empties the level from these, in a
+    /// register, without waiting for the level's `[head, tail]` to load.
+    top_singles: u64,
     /// The first level of the top word (`64 * w`, the highest word `w`
     /// with a non-empty level; any word when empty), kept pre-multiplied
     /// so that `pop` forms its level with one `or`.
@@ -143,6 +154,8 @@ impl<T> ReadyQueue<T> {
             ends: Box::new([[NIL; 2]; LEVELS]),
             words: [0; 4],
             top_bits: 0,
+            singles: [0; 4],
+            top_singles: 0,
             top_base: 0,
             summary: 0,
             free: 0,
@@ -197,17 +210,19 @@ impl<T> ReadyQueue<T> {
     /// The whole top word emptied: the next top word is the highest other
     /// non-empty one (all others are lower), if any. Once per 64 levels
     /// emptied, so out of `pop`'s line.
-    /// Returns the new top word's bits, for the caller to store in
-    /// `top_bits` (so that `pop` stores it once, on both paths).
+    /// Returns the new top word's bits and single-entry bits, for the
+    /// caller to store in `top_bits` and `top_singles` (so that `pop`
+    /// stores them once, on both paths).
     #[cold]
     #[inline(never)]
-    fn top_word_emptied(&mut self) -> u64 {
+    fn top_word_emptied(&mut self) -> (u64, u64) {
         let w = self.top_word();
         self.words[w] = 0;
+        self.singles[w] = 0;
         self.summary &= !(1 << w);
-        let top = 31u32.saturating_sub(self.summary.leading_zeros()) & 3;
-        self.top_base = top << 6;
-        self.words[top as usize]
+        let top = (31u32.saturating_sub(self.summary.leading_zeros()) & 3) as usize;
+        self.top_base = (top as u32) << 6;
+        (self.words[top], self.singles[top])
     }
 
     /// The index of the top word.
@@ -229,10 +244,28 @@ impl<T> ReadyQueue<T> {
             // A new top word (or the queue was empty): the old one's bits
             // go back to the array, the new one's come out of it.
             self.words[top] = self.top_bits;
+            self.singles[top] = self.top_singles;
             self.top_base = (w as u32) << 6;
             self.top_bits = self.words[w] | bit;
+            self.top_singles = self.singles[w];
         } else {
             self.words[w] |= bit;
+        }
+    }
+
+    /// Sets (or clears) whether level `l` holds exactly one entry.
+    #[inline]
+    fn set_single(&mut self, l: usize, one: bool) {
+        let w = (l / 64) & 3;
+        let word = if w == self.top_word() {
+            &mut self.top_singles
+        } else {
+            &mut self.singles[w]
+        };
+        if one {
+            *word |= level_bit(l);
+        } else {
+            *word &= !level_bit(l);
         }
     }
 
@@ -252,7 +285,7 @@ impl<T> ReadyQueue<T> {
     /// one bitmap word; the summary only when a 64-level word empties.
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(u8, T)> {
-        let top_bits = self.top_bits;
+        let (top_bits, top_singles) = (self.top_bits, self.top_singles);
         if top_bits == 0 {
             return None;
         }
@@ -272,23 +305,30 @@ impl<T> ReadyQueue<T> {
         *link = self.free;
         self.free = index;
         self.len -= 1;
-        // Whether the level empties is a coin toss when levels hold an
-        // entry or two, so it is not a branch (a mispredicted one costs
-        // more than the whole pop) but a mask: level `l` is the lowest set
-        // bit of `top_bits` (bits are reversed, see `level_bit`), so the
-        // word without it is computed before `emptied` is known, and the
-        // mask selects. The next pop's level waits on the `ends` load and
-        // the select, not on a search. Only a word that empties (once per
+        // Level `l` is the lowest set bit of `top_bits` (bits are
+        // reversed, see `level_bit`). Whether it empties is a coin toss
+        // when levels hold an entry or two, so it is not a branch (a
+        // mispredicted one costs more than the whole pop) but a mask, and
+        // it is read from `top_singles`, so the next pop's level is known
+        // from registers, before this pop's `ends` load arrives. Whether
+        // one entry is left (the next entry is the tail) updates
+        // `top_singles` for later pops. Only a word that empties (once per
         // 64 levels) takes the search through the summary.
-        let mask = u64::from(index == tail).wrapping_neg();
+        let low = top_bits & top_bits.wrapping_neg();
+        let emptied = top_singles & low;
+        debug_assert_eq!(emptied != 0, index == tail);
+        let mask = u64::from(emptied != 0).wrapping_neg();
         // NIL is all ones: the tail becomes NIL exactly when emptied.
         self.ends[slot] = [next, tail | mask as u32];
-        let rest = top_bits & top_bits.wrapping_sub(1);
-        let mut bits = top_bits ^ ((top_bits ^ rest) & mask);
+        // Never when emptied: `next` is NIL, `tail` the entry taken.
+        let one_left = u64::from(next == tail).wrapping_neg() & low;
+        let mut bits = top_bits ^ emptied;
+        let mut singles = (top_singles & !low) | one_left;
         if bits == 0 {
-            bits = self.top_word_emptied();
+            (bits, singles) = self.top_word_emptied();
         }
         self.top_bits = bits;
+        self.top_singles = singles;
         value.map(|v| (l as u8, v))
     }
 
@@ -341,6 +381,7 @@ impl<T> ReadyQueue<T> {
             self.next[tail as usize] = index;
         }
         self.ends[end_slot(l)][1] = index;
+        self.set_single(l, tail == NIL);
     }
 
     /// Level `l` became empty: clear its bit and, if its word empties,
@@ -351,7 +392,7 @@ impl<T> ReadyQueue<T> {
         if w == self.top_word() {
             self.top_bits &= !level_bit(l);
             if self.top_bits == 0 {
-                self.top_bits = self.top_word_emptied();
+                (self.top_bits, self.top_singles) = self.top_word_emptied();
             }
         } else {
             self.words[w] &= !level_bit(l);
@@ -380,6 +421,8 @@ impl<T> ReadyQueue<T> {
         if self.ends[end_slot(l)][0] == NIL {
             self.clear_level(l);
         }
+        let [head, tail] = self.ends[end_slot(l)];
+        self.set_single(l, head != NIL && head == tail);
     }
 
     fn release(&mut self, index: u32) -> Option<T> {
