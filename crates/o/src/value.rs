@@ -45,10 +45,14 @@ pub enum Value {
     /// A dictionary.
     Dict(Arc<Dict>),
     /// A function: verb, lambda, derived verb, projection, train or host
-    /// verb, with its nesting depth (see [`Value::func`]; before the `Arc`
-    /// so that a value stays 16 bytes).
+    /// verb, with its nesting depth (see [`Value::func`]; before the `Arc`,
+    /// so that it sits in the tag's padding).
     Func(u32, Arc<Func>),
 }
+
+// A value is a tag and two words (`Sym` is a fat pointer); `Func` keeps its
+// depth in the tag's padding, so it makes no value larger.
+const _: () = assert!(size_of::<Value>() == 24);
 
 /// Writes `Value::Int(i)` to `dst` as a tag byte and the int (the compiler
 /// otherwise builds the value on the stack and copies it with a wide load
@@ -81,7 +85,7 @@ pub struct Dict {
     weight: usize,
 }
 
-/// How deeply lists and dictionaries may nest. Every recursive algorithm
+/// How deeply lists, dictionaries and functions holding values may nest. Every recursive algorithm
 /// over values (printing, matching, atomic verbs, dropping) is bounded by
 /// this, so no value can overflow the Rust stack; building a deeper value
 /// is a `limit` error.

@@ -118,6 +118,16 @@ struct Shared<Q, R> {
     bell: Doorbell,
 }
 
+impl<Q, R> Shared<Q, R> {
+    /// Wakes the other end if it may be parked (Park strategy only).
+    #[inline(always)]
+    fn ring(&self, policy: Policy) {
+        if policy.wait == WaitStrategy::Park {
+            self.bell.notify();
+        }
+    }
+}
+
 impl<Q, R> Drop for Shared<Q, R> {
     fn drop(&mut self) {
         // Both ends are gone (this is the last `Arc`), so the client's
@@ -280,7 +290,7 @@ impl<Q, R> Client<Q, R> {
         });
         slot.stamp.store(full(pos), Ordering::Release);
         self.sent = pos.wrapping_add(1);
-        self.ring();
+        self.shared.ring(self.policy);
         Ok(())
     }
 
@@ -356,14 +366,6 @@ impl<Q, R> Client<Q, R> {
     /// when none has (and `max` is not 0).
     pub fn recv_ready(&mut self, max: usize, mut f: impl FnMut(R)) -> Result<usize, PopError> {
         up_to(max, || self.try_recv().map(&mut f))
-    }
-
-    /// Wakes a parked server (Park strategy only).
-    #[inline(always)]
-    fn ring(&self) {
-        if self.policy.wait == WaitStrategy::Park {
-            self.shared.bell.notify();
-        }
     }
 }
 
@@ -479,7 +481,7 @@ impl<Q, R> Server<Q, R> {
         });
         slot.stamp.store(replied(pos), Ordering::Release);
         self.next = pos.wrapping_add(1);
-        self.ring();
+        self.shared.ring(self.policy);
         // Dropped after the reply is out: a panicking drop cannot leave the
         // slot claiming a request that was moved out.
         drop(request);
@@ -524,14 +526,6 @@ impl<Q, R> Server<Q, R> {
         mut f: impl FnMut(&mut Q) -> R,
     ) -> Result<usize, PopError> {
         up_to(max, || self.try_serve(&mut f))
-    }
-
-    /// Wakes a parked client (Park strategy only).
-    #[inline(always)]
-    fn ring(&self) {
-        if self.policy.wait == WaitStrategy::Park {
-            self.shared.bell.notify();
-        }
     }
 }
 

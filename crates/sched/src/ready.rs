@@ -210,6 +210,7 @@ impl<T> ReadyQueue<T> {
     /// The whole top word emptied: the next top word is the highest other
     /// non-empty one (all others are lower), if any. Once per 64 levels
     /// emptied, so out of `pop`'s line.
+    ///
     /// Returns the new top word's bits and single-entry bits, for the
     /// caller to store in `top_bits` and `top_singles` (so that `pop`
     /// stores them once, on both paths).
@@ -253,15 +254,21 @@ impl<T> ReadyQueue<T> {
         }
     }
 
+    /// The up-to-date level bits and single-entry bits of word `w`: the
+    /// top word's fields, or the arrays' entries for any other word.
+    #[inline]
+    fn word_mut(&mut self, w: usize) -> (&mut u64, &mut u64) {
+        if w == self.top_word() {
+            (&mut self.top_bits, &mut self.top_singles)
+        } else {
+            (&mut self.words[w], &mut self.singles[w])
+        }
+    }
+
     /// Sets (or clears) whether level `l` holds exactly one entry.
     #[inline]
     fn set_single(&mut self, l: usize, one: bool) {
-        let w = (l / 64) & 3;
-        let word = if w == self.top_word() {
-            &mut self.top_singles
-        } else {
-            &mut self.singles[w]
-        };
+        let (_, word) = self.word_mut((l / 64) & 3);
         if one {
             *word |= level_bit(l);
         } else {
@@ -281,8 +288,9 @@ impl<T> ReadyQueue<T> {
 
     /// Removes and returns the oldest entry of the highest non-empty level.
     ///
-    /// O(1): the cached top level's head, its `next` link, its value and
-    /// one bitmap word; the summary only when a 64-level word empties.
+    /// O(1): the top level's `[head, tail]`, the head's `next` link and
+    /// value, and the top word's two bitmaps (fields); the summary only
+    /// when a 64-level word empties.
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(u8, T)> {
         let (top_bits, top_singles) = (self.top_bits, self.top_singles);
@@ -369,18 +377,18 @@ impl<T> ReadyQueue<T> {
     #[inline]
     fn link_tail(&mut self, index: u32, level: u8) {
         let l = level as usize;
-        let i = index as usize;
-        let tail = self.ends[end_slot(l)][1];
+        let (i, e) = (index as usize, end_slot(l));
+        let tail = self.ends[e][1];
         self.tags[i].level = level;
         self.prev[i] = tail;
         self.next[i] = NIL;
         if tail == NIL {
-            self.ends[end_slot(l)][0] = index;
+            self.ends[e][0] = index;
             self.set_level_bit(l);
         } else {
             self.next[tail as usize] = index;
         }
-        self.ends[end_slot(l)][1] = index;
+        self.ends[e][1] = index;
         self.set_single(l, tail == NIL);
     }
 
@@ -389,16 +397,15 @@ impl<T> ReadyQueue<T> {
     #[inline]
     fn clear_level(&mut self, l: usize) {
         let w = (l / 64) & 3;
+        let (bits, _) = self.word_mut(w);
+        *bits &= !level_bit(l);
+        if *bits != 0 {
+            return;
+        }
         if w == self.top_word() {
-            self.top_bits &= !level_bit(l);
-            if self.top_bits == 0 {
-                (self.top_bits, self.top_singles) = self.top_word_emptied();
-            }
+            (self.top_bits, self.top_singles) = self.top_word_emptied();
         } else {
-            self.words[w] &= !level_bit(l);
-            if self.words[w] == 0 {
-                self.summary &= !(1 << w);
-            }
+            self.summary &= !(1 << w);
         }
     }
 
@@ -407,21 +414,22 @@ impl<T> ReadyQueue<T> {
     fn unlink(&mut self, index: u32) {
         let i = index as usize;
         let (prev, next, l) = (self.prev[i], self.next[i], self.tags[i].level as usize);
-        let is_head = self.ends[end_slot(l)][0] == index;
+        let e = end_slot(l);
+        let is_head = self.ends[e][0] == index;
         if is_head {
-            self.ends[end_slot(l)][0] = next;
+            self.ends[e][0] = next;
         } else {
             self.next[prev as usize] = next;
         }
         if next == NIL {
-            self.ends[end_slot(l)][1] = if is_head { NIL } else { prev };
+            self.ends[e][1] = if is_head { NIL } else { prev };
         } else if !is_head {
             self.prev[next as usize] = prev;
         }
-        if self.ends[end_slot(l)][0] == NIL {
+        if self.ends[e][0] == NIL {
             self.clear_level(l);
         }
-        let [head, tail] = self.ends[end_slot(l)];
+        let [head, tail] = self.ends[e];
         self.set_single(l, head != NIL && head == tail);
     }
 

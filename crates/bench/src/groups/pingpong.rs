@@ -125,11 +125,8 @@ pub fn bounce<Q: Queue, W: Wait>(p: &Params) -> Result<Sample, BenchError> {
 /// and waits for the reply, which core 1 writes into the request's slot
 /// (the same `v`, so both sides sum the same values).
 fn rpc_bounce<W: Wait>(p: &Params) -> Result<Sample, BenchError> {
-    let (mut client, mut server) =
-        enso_ring::rpc::channel::<u64, u64>(p.capacity).map_err(|e| BenchError::Setup {
-            run: p.label.clone(),
-            reason: e.to_string(),
-        })?;
+    let (mut client, mut server) = enso_ring::rpc::channel::<u64, u64>(p.capacity)
+        .map_err(|e| peers::setup_error(&p.label, e))?;
     let n = p.items;
     let outcome = harness::run_team(
         &p.label,
