@@ -57,6 +57,26 @@ pub(crate) unsafe fn publish_run<T>(view: SlotView<T>, start: usize, n: usize) {
     unsafe { for_each_slot(view, start, n, publish_one) };
 }
 
+/// Publishes positions `start..start + n` first position last: the stamps
+/// of `start + 1..start + n` in order, then the stamp of `start`. A reader
+/// that polls the stamp of its next position sees nothing of the run until
+/// it sees all of it (the `Release` of the last store orders every earlier
+/// one before it), so it never reads lines the writer is still stamping.
+///
+/// # Safety
+/// As for [`publish_run`].
+#[inline(always)]
+pub(crate) unsafe fn publish_run_first_last<T>(view: SlotView<T>, start: usize, n: usize) {
+    if n == 0 {
+        return;
+    }
+    // SAFETY: the caller's contract.
+    unsafe {
+        publish_run(view, start.wrapping_add(1), n - 1);
+        view.slot(start).stamp.store(full(start), Ordering::Release);
+    }
+}
+
 /// The writer's half of a write chunk: positions `start..start + len`,
 /// claimed free and unpublished, of which the first `written` hold values.
 pub(crate) struct Claimed<T> {
@@ -146,6 +166,16 @@ impl<T> Claimed<T> {
         let n = std::mem::take(&mut self.written);
         // SAFETY: alive and claimed; the first `n` are written.
         unsafe { publish_run(self.view, self.start, n) };
+        n
+    }
+
+    /// As [`publish_written`](Self::publish_written), publishing the first
+    /// position last ([`publish_run_first_last`]).
+    #[inline(always)]
+    pub(crate) fn publish_written_first_last(&mut self) -> usize {
+        let n = std::mem::take(&mut self.written);
+        // SAFETY: alive and claimed; the first `n` are written.
+        unsafe { publish_run_first_last(self.view, self.start, n) };
         n
     }
 

@@ -80,6 +80,32 @@ fn spsc_chunks() {
     });
 }
 
+/// A committed chunk is seen whole: the first position is stamped last, so
+/// a consumer never finds part of a batch (with in-order stamps it could
+/// find one or two of the three, and read lines still being stamped).
+#[test]
+fn spsc_chunk_is_seen_whole() {
+    model(|| {
+        let (mut tx, mut rx) = spsc::with_config::<u32>(config(4)).unwrap();
+        let producer = thread::spawn(move || {
+            let mut chunk = tx.write_chunk(3).unwrap();
+            chunk.fill_with(|i| 10 + i as u32);
+            chunk.commit();
+        });
+        loop {
+            match rx.read_chunk(4) {
+                Ok(run) => {
+                    assert_eq!(run.iter().copied().collect::<Vec<_>>(), [10, 11, 12]);
+                    break;
+                }
+                Err(PopError::Empty) => thread::yield_now(),
+                Err(PopError::Closed) => panic!("closed before the chunk was read"),
+            }
+        }
+        producer.join().unwrap();
+    });
+}
+
 #[test]
 fn spsc_consumer_gone_drops_once() {
     model(|| {

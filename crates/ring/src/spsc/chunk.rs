@@ -21,11 +21,11 @@ write_chunk_api!(WriteChunk, "spsc::WriteChunk");
 impl<T> WriteChunk<'_, T> {
     /// Publishes the written values (in order) and returns how many.
     ///
-    /// One `Release` store of a stamp per value, in position order (the
-    /// consumer's one-load run sizing relies on the order).
+    /// One `Release` store of a stamp per value, the first position's last,
+    /// so the consumer sees the whole batch at once (see the module doc).
     #[inline]
     pub fn commit(mut self) -> usize {
-        let n = self.run.publish_written();
+        let n = self.run.publish_written_first_last();
         self.producer.tail = self.producer.tail.wrapping_add(n);
         self.producer.ring();
         n
