@@ -191,6 +191,32 @@ fn mpsc_chunk_and_hole() {
     });
 }
 
+/// A committed chunk is seen whole by the consumer:
+/// its first position is stamped last, as for `spsc_chunk_is_seen_whole`.
+#[test]
+fn mpsc_chunk_is_seen_whole() {
+    use enso_ring::mpsc;
+    model(|| {
+        let (mut tx, mut rx) = mpsc::with_config::<u32>(config(4)).unwrap();
+        let producer = thread::spawn(move || {
+            let mut chunk = tx.write_chunk(4).unwrap();
+            chunk.fill_with(|i| 10 + i as u32);
+            chunk.commit();
+        });
+        loop {
+            match rx.read_chunk(4) {
+                Ok(run) => {
+                    assert_eq!(run.iter().copied().collect::<Vec<_>>(), [10, 11, 12, 13]);
+                    break;
+                }
+                Err(PopError::Empty) => thread::yield_now(),
+                Err(PopError::Closed) => panic!("closed before the chunk was read"),
+            }
+        }
+        producer.join().unwrap();
+    });
+}
+
 /// Full ring and wrap-around with two threads (three-thread models keep
 /// capacity >= messages so that loom's schedule space stays small).
 #[test]

@@ -22,11 +22,13 @@ write_chunk_api!(WriteChunk, "mpsc::WriteChunk");
 impl<T> WriteChunk<'_, T> {
     /// Publishes the written values; returns how many.
     ///
-    /// One `Release` stamp store per written slot; the unwritten rest of
-    /// the claim is stamped `hole`.
+    /// One `Release` stamp store per written slot, the first position's
+    /// last, so the consumer sees the written run whole and does not read
+    /// lines still being stamped (as in `spsc`); the unwritten rest of the
+    /// claim is then stamped `hole`.
     #[inline]
     pub fn commit(mut self) -> usize {
-        let n = self.run.publish_written();
+        let n = self.run.publish_written_first_last();
         self.stamp_holes(n);
         n
     }
