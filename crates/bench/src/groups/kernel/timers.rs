@@ -65,6 +65,12 @@ fn group<const Q: u32>(name: &'static str, what: &str) -> Group {
                 enso_lateness::<Q>,
             ),
             Row::new(
+                Kind::Floor,
+                "spinning thread alone",
+                "no timers: one pinned thread spins on the clock until each deadline in turn (this core's own stalls: vCPU preemption, interrupts)",
+                floor_lateness::<Q>,
+            ),
+            Row::new(
                 Kind::Peer,
                 "tokio sleep_until",
                 "one task per timer on a current-thread runtime; tokio's wheel has 1 ms resolution (deadlines round up)",
@@ -189,6 +195,39 @@ fn tokio_lateness<const Q: u32>(p: &Params) -> Result<Sample, BenchError> {
                 }
                 done
             })
+        })],
+    )?;
+    let late: Vec<u64> = late.iter().map(|l| l.load(Ordering::Relaxed)).collect();
+    percentile::<Q>(p, &late)
+}
+
+/// The floor: the same deadlines, in order, met by a thread pinned where
+/// the timer core runs that does nothing but read the clock. What it
+/// measures late is the machine's (a stolen vCPU, an interrupt), and no
+/// timer implementation on this core can do better.
+fn floor_lateness<const Q: u32>(p: &Params) -> Result<Sample, BenchError> {
+    let n = usize::try_from(p.items).map_err(setup(p))?;
+    let late: Vec<AtomicU64> = (0..n).map(|_| AtomicU64::new(NOT_FIRED)).collect();
+    let late_ref = &late;
+    crate::harness::run_team(
+        &p.label,
+        vec![Worker::new(1, move || {
+            let start = Instant::now();
+            let mut due: Vec<(Instant, usize)> = (0..n)
+                .map(|i| (start + LEAD + offset(i as u64), i))
+                .collect();
+            due.sort_unstable();
+            for (at, i) in due {
+                let now = loop {
+                    let now = Instant::now();
+                    if now >= at {
+                        break now;
+                    }
+                    std::hint::spin_loop();
+                };
+                late_ref[i].store((now - at).as_nanos() as u64, Ordering::Relaxed);
+            }
+            n as u64
         })],
     )?;
     let late: Vec<u64> = late.iter().map(|l| l.load(Ordering::Relaxed)).collect();
