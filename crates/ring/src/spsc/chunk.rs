@@ -19,7 +19,7 @@ pub struct WriteChunk<'a, T> {
 write_chunk_api!(WriteChunk, "spsc::WriteChunk");
 
 impl<T> WriteChunk<'_, T> {
-    /// Publishes the written values (in order) and returns how many.
+    /// Publishes the written values and returns how many.
     ///
     /// One `Release` store of a stamp per value, the first position's last,
     /// so the consumer sees the whole batch at once (see the module doc).
