@@ -150,6 +150,12 @@ pub struct TimerWheel<T> {
     tails: Box<[u32]>,
     occupied: [u64; WHEEL_LEVELS],
     elapsed: u64,
+    /// No slot expires before this tick: at most the start of every
+    /// occupied slot (`u64::MAX` when none is). Set exactly at the end of a
+    /// `poll` that found nothing more due, lowered by `place`, so a `poll`
+    /// with `now` below it returns at once without the level scan (the
+    /// common case: a core polls its wheel every loop turn).
+    quiet_until: u64,
     free: u32,
     len: usize,
 }
@@ -195,6 +201,7 @@ impl<T> TimerWheel<T> {
             tails: vec![NIL; LISTS].into_boxed_slice(),
             occupied: [0; WHEEL_LEVELS],
             elapsed: now,
+            quiet_until: u64::MAX,
             free: 0,
             len: 0,
         })
@@ -276,6 +283,12 @@ impl<T> TimerWheel<T> {
     /// as `self.now()` (time never goes back).
     pub fn poll(&mut self, now: u64) -> Option<Expired<T>> {
         let now = now.max(self.elapsed);
+        if now < self.quiet_until {
+            // Nothing expires before `quiet_until`: the scan below would
+            // find no slot at or before `now` and only move `elapsed`.
+            self.elapsed = now;
+            return None;
+        }
         loop {
             match self.next_expiration() {
                 Some(exp) if exp.deadline <= now => {
@@ -287,8 +300,10 @@ impl<T> TimerWheel<T> {
                     }
                     self.cascade(exp);
                 }
-                _ => {
+                next => {
                     self.elapsed = self.elapsed.max(now);
+                    // Every occupied slot starts at or after `next`'s.
+                    self.quiet_until = next.map_or(u64::MAX, |e| e.deadline);
                     return None;
                 }
             }
@@ -374,8 +389,13 @@ impl<T> TimerWheel<T> {
     fn place(&mut self, index: u32, when: u64) {
         let masked = (self.elapsed ^ when) | (SLOTS as u64 - 1);
         let level = LEVEL_OF_LEADING_ZEROS[(masked.leading_zeros() & 63) as usize] as usize;
-        let slot = ((when >> (LEVEL_BITS * level as u32)) & (SLOTS as u64 - 1)) as usize;
+        let shift = LEVEL_BITS * level as u32;
+        let slot = ((when >> shift) & (SLOTS as u64 - 1)) as usize;
         let list = (level << LEVEL_BITS) | slot;
+        // The slot starts at `when` with the digits below `level` cleared
+        // (`when` and `elapsed` agree above it): what `level_expiration`
+        // computes for it.
+        self.quiet_until = self.quiet_until.min((when >> shift) << shift);
         let tail = self.tails[list];
         self.meta[index as usize].list = list as u16;
         self.links[index as usize] = Link {
