@@ -527,6 +527,32 @@ mod tests {
         assert_eq!(w.now(), u64::MAX);
     }
 
+    /// A poll that found nothing due remembers when the next slot starts;
+    /// a timer inserted before that must still fire on time, and in order.
+    #[test]
+    fn earlier_insert_after_a_quiet_poll_fires_on_time() {
+        let mut w = TimerWheel::with_capacity(4).unwrap();
+        w.insert(1_000, "late").unwrap();
+        assert!(w.poll(10).is_none()); // next slot: level 1, from 960
+        w.insert(20, "soon").unwrap();
+        w.insert(970, "mid").unwrap();
+        assert!(w.poll(19).is_none());
+        assert_eq!(w.poll(25).map(|e| e.value), Some("soon"));
+        assert!(w.poll(969).is_none());
+        let rest: Vec<_> = w.advance(1_000).map(|e| (e.deadline, e.value)).collect();
+        assert_eq!(rest, [(970, "mid"), (1_000, "late")]);
+
+        // The bound is the slot's start, not the deadline: a quiet poll must
+        // not carry `elapsed` into a slot it has not cascaded, or a timer
+        // placed later at a lower level would fire first.
+        let mut w = TimerWheel::with_capacity(4).unwrap();
+        w.insert(100, "a").unwrap(); // level 1, slot from 64
+        assert!(w.poll(99).is_none()); // cascades the slot from 64
+        w.insert(110, "b").unwrap();
+        let fired: Vec<_> = w.advance(120).map(|e| (e.deadline, e.value)).collect();
+        assert_eq!(fired, [(100, "a"), (110, "b")]);
+    }
+
     #[test]
     fn past_deadlines_fire_at_next_poll_and_nothing_early() {
         let mut w = TimerWheel::starting_at(4, 1000).unwrap();
