@@ -27,9 +27,10 @@
 //!   batch until the last store, and then all of it (that `Release` orders
 //!   every earlier store of the batch before it). So the consumer does not
 //!   read the lines of a batch while the producer is still stamping them:
-//!   with in-order stamps it did, took the batch in runs of about 28 instead
-//!   of 64, and the lines bounced between the cores; batched throughput was
-//!   a third of what it is now. [`Consumer::read_chunk`] sizes a run by
+//!   with in-order stamps it did, the lines bounced between the cores, and
+//!   batched throughput was a third to a half of what it is now (the
+//!   `batch_runs` example measures it; `enso-bench spsc-batch` went from
+//!   0.26x to 0.5-0.67x of the best peer). [`Consumer::read_chunk`] sizes a run by
 //!   walking the stamps from `head` (each `Acquire` publishes its own
 //!   value), which is sound in any stamping order.
 //! - [`Consumer::is_empty`] is the consumer's stamp poll without the pop:
